@@ -1,0 +1,153 @@
+"""`keras-captcha`: train, evaluate and predict from the command line.
+
+A thin layer over the library: it parses arguments, calls `keras_captcha.*`
+and prints. A user's mistake (`CaptchaError`) is one line on stderr and exit
+code 2.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from keras_captcha.errors import CaptchaError
+
+DEFAULT_RUN = "runs/captcha"
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="keras-captcha", description="Read text captchas with a CNN + BiGRU + CTC model."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model on a folder of labelled images")
+    train.add_argument(
+        "--data",
+        help="folder of images named by their label, or with a labels.csv "
+        "(default: data/captcha_images_v2, downloaded when absent)",
+    )
+    train.add_argument("--out", default=DEFAULT_RUN, help=f"run folder (default {DEFAULT_RUN})")
+    train.add_argument("--epochs", type=_positive_int)
+    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--learning-rate", type=_positive_float)
+    train.add_argument("--patience", type=_positive_int, help="early-stopping patience in epochs")
+    train.add_argument("--validation-split", type=_fraction, dest="validation_fraction")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--height", type=_positive_int, help="model input height")
+    train.add_argument("--width", type=_positive_int, help="model input width")
+    train.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
+    train.add_argument("--overwrite", action="store_true", help="replace a finished run")
+
+    evaluate = commands.add_parser("evaluate", help="score a model on labelled images")
+    evaluate.add_argument("--model", help="model file (default: the shipped model)")
+    evaluate.add_argument("--data", required=True, help="folder of labelled images or a CSV")
+    evaluate.add_argument("--skip-bad", action="store_true")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    predict = commands.add_parser("predict", help="read the text of captcha images")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--model", help="model file (default: the shipped model)")
+    predict.add_argument("--json", action="store_true", help="print one JSON object per line")
+    return parser
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
+    return value
+
+
+def run_train(args):
+    from keras_captcha import data
+    from keras_captcha.train import TrainOptions, train
+
+    fields = ("epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed")
+    options = TrainOptions(
+        **{name: getattr(args, name) for name in fields if getattr(args, name) is not None},
+        skip_bad=args.skip_bad,
+        overwrite=args.overwrite,
+        verbose=1 if sys.stdout.isatty() else 2,
+        model={name: getattr(args, name) for name in ("height", "width") if getattr(args, name)},
+    )
+    data_dir = args.data or data.default_data_dir()
+    summary = train(data_dir, args.out, options)
+    print(
+        f"validation accuracy {summary['val_accuracy']:.2%}, CER {summary['val_cer']:.4f} "
+        f"on {summary['validation_images']} images; {summary['epochs']} epochs in "
+        f"{summary['seconds']:.0f} s; model: {summary['model']}"
+    )
+
+
+def _predictor(args):
+    from keras_captcha.predict import load_predictor
+
+    if args.model is None:
+        raise CaptchaError("no --model given and no shipped model is installed")
+    return load_predictor(args.model)
+
+
+def run_evaluate(args):
+    from keras_captcha.data import list_samples
+    from keras_captcha.predict import evaluate
+
+    predictor = _predictor(args)
+    report = evaluate(predictor, list_samples(args.data, skip_bad=args.skip_bad))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return
+    for mismatch in report["mismatches"]:
+        print(f"{mismatch['target']} -> {mismatch['prediction']}  ({mismatch['path']})")
+    print(f"{report['n']} images: accuracy {report['accuracy']:.2%}, CER {report['cer']:.4f}")
+
+
+def run_predict(args):
+    from keras_captcha.data import check_image
+
+    for path in args.images:
+        if not os.path.isfile(path):
+            raise CaptchaError(f"{path}: no such file")
+        check_image(path)
+    predictor = _predictor(args)
+    for path, (text, confidence) in zip(args.images, predictor.predict_files(args.images)):
+        if args.json:
+            record = {"path": path, "text": text, "confidence": confidence}
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"{path}\t{text}\t{confidence:.4f}")
+
+
+COMMANDS = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict}
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        COMMANDS[args.command](args)
+    except CaptchaError as error:
+        print(f"keras-captcha: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("keras-captcha: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

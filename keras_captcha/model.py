@@ -1,0 +1,94 @@
+"""The network: conv blocks -> columns as time steps -> bidirectional GRU -> per-step classes."""
+
+import keras
+
+from keras_captcha.config import CaptchaConfig
+from keras_captcha.loss import CTCLoss
+
+
+@keras.saving.register_keras_serializable(package="keras_captcha")
+class CaptchaRecognizer(keras.Model):
+    """Functional inference model: images -> per-step character probabilities.
+
+    Input `(batch, height, width, 1)` float32 in [0, 1]; output
+    `(batch, time_steps, len(charset) + 1)` softmax probabilities, class 0 the
+    CTC blank. The `CaptchaConfig` is saved with the model (`model.config`).
+
+    `batch_size` fixes the batch dimension (TFLite conversion needs it) and
+    `inference_only` drops dropout from the graph; weights are the same in
+    every variant, so `variant.set_weights(model.get_weights())` copies them.
+    """
+
+    def __init__(self, config, batch_size=None, inference_only=False, **kwargs):
+        if isinstance(config, dict):
+            config = CaptchaConfig.from_dict(config)
+        image = keras.Input(
+            (config.height, config.width, 1), batch_size=batch_size, name="image"
+        )
+        x = image
+        for block, (filters, pool) in enumerate(
+            zip(config.conv_filters, config.conv_pools), start=1
+        ):
+            x = keras.layers.Conv2D(
+                filters, 3, padding="same", use_bias=False, name=f"conv{block}"
+            )(x)
+            x = keras.layers.BatchNormalization(name=f"conv{block}_norm")(x)
+            x = keras.layers.ReLU(name=f"conv{block}_relu")(x)
+            x = keras.layers.MaxPooling2D(pool, name=f"conv{block}_pool")(x)
+        # (batch, h, w, c) -> (batch, w, h, c) -> (batch, time_steps, h * c)
+        x = keras.layers.Permute((2, 1, 3), name="columns")(x)
+        x = keras.layers.Reshape(
+            (config.time_steps, x.shape[2] * x.shape[3]), name="time_steps"
+        )(x)
+        x = keras.layers.Dense(
+            config.projection_units, activation="relu", name="projection"
+        )(x)
+        if config.dropout and not inference_only:
+            x = keras.layers.Dropout(config.dropout, name="projection_dropout")(x)
+        for layer in range(1, config.rnn_layers + 1):
+            x = keras.layers.Bidirectional(
+                keras.layers.GRU(config.rnn_units, return_sequences=True),
+                name=f"bigru{layer}",
+            )(x)
+        logits = keras.layers.Dense(config.num_classes, name="logits")(x)
+        probabilities = keras.layers.Softmax(name="probabilities")(logits)
+        super().__init__(image, probabilities, **kwargs)
+        self.config = config
+        self.batch_size = batch_size
+        self.inference_only = inference_only
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "config": self.config.to_dict(),
+            "batch_size": self.batch_size,
+            "inference_only": self.inference_only,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def variant(self, batch_size=None, inference_only=True):
+        """A copy with a fixed batch size and/or no dropout, sharing nothing but weight values."""
+        copy = CaptchaRecognizer(
+            self.config, batch_size=batch_size, inference_only=inference_only, name=self.name
+        )
+        copy.set_weights(self.get_weights())
+        return copy
+
+
+def build_training_model(recognizer):
+    """Wraps `recognizer` with the CTC loss as the endpoint of a trainable model.
+
+    Inputs `{"image": (batch, height, width, 1) float32, "labels": (batch,
+    max_length) int32 padded with 0}`; output: the probabilities, with the CTC
+    loss, exact-match accuracy and character error rate attached by `CTCLoss`.
+    The recognizer's weights are shared, so training this model trains it.
+    """
+    config = recognizer.config
+    image = keras.Input((config.height, config.width, 1), name="image")
+    labels = keras.Input((None,), dtype="int32", name="labels")
+    probabilities = recognizer(image)
+    outputs = CTCLoss(name="ctc")(labels, probabilities)
+    return keras.Model({"image": image, "labels": labels}, outputs, name="captcha_trainer")

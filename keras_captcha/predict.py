@@ -1,0 +1,88 @@
+"""Prediction and evaluation with a trained model, whatever its format.
+
+`load_predictor(path)` opens a `.keras` file (inference or training model);
+every predictor has a `config` and turns image files into `(text,
+confidence)` pairs with greedy CTC decoding.
+"""
+
+import pathlib
+
+import numpy as np
+
+from keras_captcha import decode
+from keras_captcha.errors import CaptchaError
+
+BATCH_SIZE = 64
+
+
+class KerasPredictor:
+    """Runs a `CaptchaRecognizer` on images preprocessed by the tf.data code."""
+
+    def __init__(self, recognizer):
+        self.model = recognizer
+        self.config = recognizer.config
+
+    def probabilities(self, images):
+        """(n, height, width, 1) float32 -> (n, time_steps, classes) probabilities."""
+        return np.asarray(self.model.predict(images, batch_size=BATCH_SIZE, verbose=0))
+
+    def predict_files(self, paths):
+        """Image paths -> one `(text, confidence)` per image."""
+        from keras_captcha.data import load_images
+
+        results = []
+        for start in range(0, len(paths), BATCH_SIZE):
+            images = load_images(paths[start : start + BATCH_SIZE], self.config)
+            results += decode.greedy_decode(self.probabilities(images), self.config.charset)
+        return results
+
+
+def load_keras_model(path):
+    """A `CaptchaRecognizer` from a `.keras` file (a saved training model gives its recognizer)."""
+    import keras
+
+    from keras_captcha.model import CaptchaRecognizer
+
+    try:
+        model = keras.models.load_model(path, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a bad archive
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CaptchaError(f"{path}: not a loadable keras_captcha model ({reason})") from None
+    if not isinstance(model, CaptchaRecognizer):
+        nested = [layer for layer in model.layers if isinstance(layer, CaptchaRecognizer)]
+        if not nested:
+            raise CaptchaError(f"{path}: holds no keras_captcha CaptchaRecognizer")
+        model = nested[0]
+    return model
+
+
+def load_predictor(path):
+    """Opens a trained model file as a predictor."""
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise CaptchaError(f"{path}: no such model file or folder")
+    if path.suffix == ".keras":
+        return KerasPredictor(load_keras_model(path))
+    raise CaptchaError(f"{path}: unknown model format (expected a .keras file)")
+
+
+def evaluate(predictor, samples):
+    """Scores a predictor on `(path, label)` samples.
+
+    Returns `{"n", "accuracy", "cer", "mismatches"}`, each mismatch a dict of
+    `path`, `target`, `prediction` and `confidence`. A label with characters
+    the model's charset lacks raises `CaptchaError` naming its file.
+    """
+    for path, label in samples:
+        predictor.config.check_characters(label, path)
+    paths = [path for path, _ in samples]
+    targets = [label for _, label in samples]
+    results = predictor.predict_files(paths)
+    predictions = [text for text, _ in results]
+    accuracy, cer = decode.score(targets, predictions)
+    mismatches = [
+        {"path": path, "target": target, "prediction": text, "confidence": confidence}
+        for path, target, (text, confidence) in zip(paths, targets, results)
+        if text != target
+    ]
+    return {"n": len(samples), "accuracy": accuracy, "cer": cer, "mismatches": mismatches}

@@ -1,0 +1,185 @@
+"""Training: a data folder -> a run folder holding `model.keras` and its logs.
+
+    from keras_captcha.train import TrainOptions, train
+    result = train("data/captcha_images_v2", "runs/first", TrainOptions(epochs=40))
+    print(result["val_accuracy"], result["model"])
+
+Everything a run writes goes into its folder: the split's file lists
+(`train.csv`, `validation.csv`), `config.json`, `history.csv`, TensorBoard
+`logs/` (when tensorboard is installed), the best weights, a `backup/` that lets a killed run resume with the
+same command, and at the end `model.keras` (the inference model) and
+`summary.json`.
+"""
+
+import csv
+import dataclasses
+import importlib.util
+import json
+import math
+import pathlib
+import shutil
+import time
+
+import keras
+
+from keras_captcha import data as data_lib
+from keras_captcha.config import CaptchaConfig
+from keras_captcha.errors import CaptchaError
+from keras_captcha.model import CaptchaRecognizer, build_training_model
+
+MODEL_NAME = "model.keras"
+#: The metric that picks the best epoch and stops training.
+MONITOR = "val_loss"
+
+
+@dataclasses.dataclass
+class TrainOptions:
+    """How to train; the network sizes are in `model` (a dict of `CaptchaConfig` fields)."""
+
+    epochs: int = 40
+    batch_size: int = 16
+    learning_rate: float = 3e-3
+    warmup_epochs: int = 3
+    patience: int = 10
+    validation_fraction: float = 0.1
+    seed: int = 0
+    skip_bad: bool = False
+    overwrite: bool = False
+    verbose: int = 2
+    model: dict = dataclasses.field(default_factory=dict)
+
+
+def learning_rate_schedule(options, steps_per_epoch):
+    """Linear warm-up to `learning_rate`, then cosine decay to zero (one cycle)."""
+    warmup_steps = options.warmup_epochs * steps_per_epoch
+    total_steps = max(options.epochs * steps_per_epoch, warmup_steps + 1)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=options.learning_rate / 10,
+        decay_steps=total_steps - warmup_steps,
+        warmup_target=options.learning_rate,
+        warmup_steps=warmup_steps,
+    )
+
+
+def prepare_run(run_dir, overwrite):
+    """Creates `run_dir`; refuses a finished run unless `overwrite`. Returns the path."""
+    run_dir = pathlib.Path(run_dir)
+    if (run_dir / MODEL_NAME).exists() and not overwrite:
+        raise CaptchaError(
+            f"{run_dir} already holds a finished run ({MODEL_NAME}); "
+            "choose another --out or pass --overwrite"
+        )
+    if overwrite:
+        for stale in ("backup", "history.csv", "logs", MODEL_NAME, "summary.json"):
+            _remove(run_dir / stale)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+def _remove(path):
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _best_logged(history_csv, monitor):
+    """The best (lowest) value of `monitor` in a resumed run's CSV log, or +inf."""
+    if not history_csv.exists():
+        return math.inf
+    with open(history_csv, newline="") as file:
+        values = [float(row[monitor]) for row in csv.DictReader(file) if row.get(monitor)]
+    return min(values, default=math.inf)
+
+
+def build_callbacks(run_dir, options):
+    """The callbacks of a run: checkpoint, early stop, resume, CSV and TensorBoard logs."""
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        run_dir / "best.weights.h5",
+        monitor=MONITOR,
+        mode="min",
+        save_best_only=True,
+        save_weights_only=True,
+    )
+    checkpoint.best = _best_logged(run_dir / "history.csv", MONITOR)
+    callbacks = [
+        checkpoint,
+        keras.callbacks.EarlyStopping(monitor=MONITOR, mode="min", patience=options.patience),
+        keras.callbacks.BackupAndRestore(run_dir / "backup"),
+        keras.callbacks.CSVLogger(run_dir / "history.csv", append=True),
+    ]
+    if importlib.util.find_spec("tensorboard"):  # TensorFlow 2.21 no longer ships it
+        callbacks.append(
+            keras.callbacks.TensorBoard(run_dir / "logs", write_graph=False, profile_batch=0)
+        )
+    return callbacks
+
+
+def train(data_dir, run_dir, options=None):
+    """Trains a captcha model on the images in `data_dir`, writing `run_dir`.
+
+    Returns a summary dict: `val_accuracy`, `val_cer` (of the saved model on
+    the validation split), `epochs`, `seconds`, `model` (path of the saved
+    inference model) and the sample counts. Raises `CaptchaError` for bad
+    data or a finished `run_dir`.
+    """
+    options = options or TrainOptions()
+    started = time.perf_counter()
+    run_dir = prepare_run(run_dir, options.overwrite)
+    samples = data_lib.list_samples(data_dir, skip_bad=options.skip_bad)
+    train_samples, validation_samples = data_lib.split_samples(
+        samples, options.validation_fraction, options.seed
+    )
+    data_lib.write_samples(run_dir / "train.csv", train_samples)
+    data_lib.write_samples(run_dir / "validation.csv", validation_samples)
+    config = CaptchaConfig(
+        charset=data_lib.derive_charset(label for _, label in samples), **options.model
+    )
+    (run_dir / "config.json").write_text(
+        json.dumps({"model": config.to_dict(), "train": dataclasses.asdict(options)}, indent=2)
+    )
+
+    keras.utils.set_random_seed(options.seed)
+    train_batches = data_lib.make_dataset(
+        train_samples, config, options.batch_size, shuffle=True, seed=options.seed
+    )
+    validation_batches = data_lib.make_dataset(validation_samples, config, 64)
+    recognizer = CaptchaRecognizer(config, name="captcha_recognizer")
+    trainer = build_training_model(recognizer)
+    steps_per_epoch = math.ceil(len(train_samples) / options.batch_size)
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(learning_rate_schedule(options, steps_per_epoch))
+    )
+    history = trainer.fit(
+        train_batches,
+        validation_data=validation_batches,
+        epochs=options.epochs,
+        callbacks=build_callbacks(run_dir, options),
+        verbose=options.verbose,
+        shuffle=False,  # the dataset reshuffles itself every epoch
+    )
+    if (run_dir / "best.weights.h5").exists():
+        trainer.load_weights(run_dir / "best.weights.h5")
+    recognizer.save(run_dir / MODEL_NAME)
+
+    from keras_captcha.predict import KerasPredictor, evaluate
+
+    report = evaluate(KerasPredictor(recognizer), validation_samples)
+    summary = {
+        "val_accuracy": report["accuracy"],
+        "val_cer": report["cer"],
+        "epochs": _epochs_run(run_dir, history),
+        "seconds": round(time.perf_counter() - started, 1),
+        "train_images": len(train_samples),
+        "validation_images": len(validation_samples),
+        "model": str(run_dir / MODEL_NAME),
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _epochs_run(run_dir, history):
+    """Epochs completed over every attempt of the run (resumed runs included)."""
+    with open(run_dir / "history.csv", newline="") as file:
+        logged = sum(1 for _ in csv.DictReader(file))
+    return logged or len(history.epoch)

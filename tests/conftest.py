@@ -1,0 +1,90 @@
+"""Shared fixtures: small generated captcha datasets, a trained tiny run, the real data."""
+
+import os
+import pathlib
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+TINY_CHARSET = "abcde12"
+#: Small network for tests: trains a step in milliseconds.
+TINY_MODEL = {"conv_filters": (4, 8), "projection_units": 8, "rnn_units": 8, "rnn_layers": 1}
+
+
+def draw_captcha(text, size=(200, 50), mode="RGBA", seed=0):
+    """A synthetic captcha: `text` in dark ink on a light, slightly noisy background."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (245, 245, 245))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(size[1] // 2, 8))
+    x = size[0] // 10
+    for char in text:
+        draw.text((x, size[1] // 4 + rng.randint(-3, 3)), char, fill=(20, 20, 20), font=font)
+        x += size[0] * 4 // (5 * max(len(text), 1))
+    for _ in range(3):
+        points = [(rng.randint(0, size[0]), rng.randint(0, size[1])) for _ in range(2)]
+        draw.line(points, fill=(90, 90, 90), width=1)
+    return image.convert(mode)
+
+
+def write_captchas(folder, labels, suffix=".png", **kwargs):
+    """Writes one image per label, named `<label><suffix>`; returns the paths."""
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, label in enumerate(labels):
+        path = folder / f"{label}{suffix}"
+        draw_captcha(label, seed=index, **kwargs).save(path)
+        paths.append(path)
+    return paths
+
+
+def random_labels(count, charset=TINY_CHARSET, lengths=(3, 5), seed=0):
+    rng = random.Random(seed)
+    labels = set()
+    while len(labels) < count:
+        labels.add("".join(rng.choice(charset) for _ in range(rng.randint(*lengths))))
+    return sorted(labels)
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory):
+    """40 generated captchas of 3 to 5 characters from TINY_CHARSET."""
+    folder = tmp_path_factory.mktemp("tiny") / "images"
+    write_captchas(folder, random_labels(40))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def trained_run(tiny_dataset, tmp_path_factory):
+    """A run folder trained for 2 epochs on the tiny dataset through the library."""
+    from keras_captcha.train import TrainOptions, train
+
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    summary = train(
+        tiny_dataset, run_dir, TrainOptions(epochs=2, batch_size=8, verbose=0, model=TINY_MODEL)
+    )
+    return run_dir, summary
+
+
+@pytest.fixture
+def real_data():
+    """The shared captcha_images_v2 folder, from KERAS_CAPTCHA_DATA."""
+    folder = os.environ.get("KERAS_CAPTCHA_DATA")
+    if not folder or not pathlib.Path(folder).is_dir():
+        pytest.skip("KERAS_CAPTCHA_DATA does not point at the captcha_images_v2 folder")
+    return pathlib.Path(folder)
+
+
+@pytest.fixture
+def probabilities_for():
+    """Builds a (1, steps, classes) probability array whose argmax is `ids`."""
+
+    def build(ids, classes, peak=0.9):
+        steps = np.full((1, len(ids), classes), (1 - peak) / (classes - 1), dtype=np.float32)
+        steps[0, np.arange(len(ids)), ids] = peak
+        return steps
+
+    return build

@@ -1,0 +1,127 @@
+import json
+import pathlib
+
+import pytest
+
+from conftest import write_captchas
+from keras_captcha import cli
+
+
+def run(capsys, *argv):
+    code = cli.main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_writes_a_complete_run(trained_run):
+    run_dir, summary = trained_run
+    for name in ("model.keras", "train.csv", "validation.csv", "config.json", "history.csv", "summary.json"):
+        assert (run_dir / name).exists(), name
+    assert not (run_dir / "backup").exists(), "a finished run drops its resume backup"
+    assert summary["epochs"] == 2 and summary["validation_images"] == 4
+    assert 0.0 <= summary["val_accuracy"] <= 1.0
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert "val_accuracy" in history[0] and "val_cer" in history[0] and len(history) == 3
+
+
+def test_cli_train_refuses_a_finished_run(trained_run, capsys, tiny_dataset):
+    run_dir, _ = trained_run
+    before = (run_dir / "model.keras").read_bytes()
+    code, _, err = run(capsys, "train", "--data", tiny_dataset, "--out", run_dir, "--epochs", 1)
+    assert code == 2
+    assert err.strip().endswith("pass --overwrite") and "Traceback" not in err
+    assert (run_dir / "model.keras").read_bytes() == before
+
+
+def test_cli_train_end_to_end(tiny_dataset, tmp_path, capsys):
+    code, out, _ = run(
+        capsys, "train", "--data", tiny_dataset, "--out", tmp_path / "run", "--epochs", 1,
+        "--height", 16, "--width", 64, "--batch-size", 16,
+    )
+    assert code == 0
+    assert "validation accuracy" in out and str(tmp_path / "run" / "model.keras") in out
+
+
+def test_evaluate_json_reports_accuracy_cer_and_mismatches(trained_run, tiny_dataset, capsys):
+    run_dir, _ = trained_run
+    code, out, _ = run(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["n"] == 4 and set(report) == {"n", "accuracy", "cer", "mismatches"}
+    assert len(report["mismatches"]) == round(4 * (1 - report["accuracy"]))
+    for mismatch in report["mismatches"]:
+        assert mismatch["target"] != mismatch["prediction"]
+
+
+def test_evaluate_text_lists_target_next_to_prediction(trained_run, capsys):
+    run_dir, _ = trained_run
+    code, out, _ = run(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("4 images: accuracy")
+
+
+def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
+    run_dir, _ = trained_run
+    images = sorted(tiny_dataset.iterdir())[:3]
+    code, out, _ = run(capsys, "predict", *images, "--model", run_dir / "model.keras")
+    assert code == 0
+    lines = [line.split("\t") for line in out.splitlines()]
+    assert [line[0] for line in lines] == [str(p) for p in images]
+    charset = "abcde12"
+    for _, text, confidence in lines:
+        assert set(text) <= set(charset) and 0 <= float(confidence) <= 1
+    code, out, _ = run(capsys, "predict", images[0], "--model", run_dir / "model.keras", "--json")
+    assert set(json.loads(out)) == {"path", "text", "confidence"}
+
+
+def assert_user_error(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_bad_data_errors_name_the_file(tmp_path, capsys):
+    out = tmp_path / "run"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_user_error(capsys, ["train", "--data", empty, "--out", out], "no images")
+    bad = tmp_path / "bad"
+    write_captchas(bad, ["abc", "abd"])
+    (bad / "junk.png").write_text("hello")
+    assert_user_error(capsys, ["train", "--data", bad, "--out", out], "junk.png: not a readable image")
+    (bad / "junk.png").unlink()
+    (bad / "zero.png").write_bytes(b"")
+    assert_user_error(capsys, ["train", "--data", bad, "--out", out], "zero.png: not a readable image (empty file)")
+    (bad / "zero.png").unlink()
+    write_captchas(bad, ["a" * 16])
+    assert_user_error(capsys, ["train", "--data", bad, "--out", out, "--epochs", 1], "has 16 characters")
+
+
+def test_evaluate_refuses_characters_outside_the_charset(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    write_captchas(tmp_path, ["abz"])
+    assert_user_error(
+        capsys,
+        ["evaluate", "--model", run_dir / "model.keras", "--data", tmp_path],
+        "abz.png: label 'abz' has characters the model's charset does not have: 'z'",
+    )
+
+
+def test_predict_bad_inputs(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    model = run_dir / "model.keras"
+    assert_user_error(capsys, ["predict", tmp_path / "nope.png", "--model", model], "nope.png: no such file")
+    (tmp_path / "text.png").write_text("not an image")
+    assert_user_error(capsys, ["predict", tmp_path / "text.png", "--model", model], "text.png: not a readable image")
+    image = write_captchas(tmp_path, ["abc"])[0]
+    (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 broken")
+    assert_user_error(capsys, ["predict", image, "--model", tmp_path / "broken.keras"], "broken.keras: not a loadable")
+    assert_user_error(capsys, ["predict", image, "--model", tmp_path / "absent.keras"], "absent.keras: no such model")
+
+
+def test_bad_option_values_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--epochs", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a positive whole number, got 0" in capsys.readouterr().err

@@ -1,0 +1,159 @@
+import io
+import zipfile
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from conftest import draw_captcha, write_captchas
+from keras_captcha import data
+from keras_captcha.config import CaptchaConfig
+from keras_captcha.errors import CaptchaError
+
+
+def test_list_samples_reads_labels_from_file_stems(tmp_path):
+    write_captchas(tmp_path, ["ab1", "ba22", "c"])
+    samples = data.list_samples(tmp_path)
+    assert [label for _, label in samples] == ["ab1", "ba22", "c"]
+    assert data.derive_charset(label for _, label in samples) == "12abc"
+
+
+def test_manifest_gives_labels_of_any_length_and_script(tmp_path):
+    write_captchas(tmp_path / "img", ["one", "two", "three"])
+    (tmp_path / "labels.csv").write_text(
+        "path,label\nimg/one.png,éß\nimg/two.png,жёлтый\nimg/three.png,7\n", encoding="utf-8"
+    )
+    samples = data.list_samples(tmp_path)
+    labels = sorted(label for _, label in samples)
+    assert labels == ["7", "éß", "жёлтый"]
+    config = CaptchaConfig(charset=data.derive_charset(labels))
+    batch = next(iter(data.make_dataset(samples, config, batch_size=3)))
+    ids = batch["labels"].numpy()
+    assert ids.shape == (3, 6)
+    decoded = sorted("".join(config.charset[i - 1] for i in row if i) for row in ids)
+    assert decoded == labels
+
+
+def test_manifest_problems_name_the_row(tmp_path):
+    write_captchas(tmp_path, ["abc"])
+    (tmp_path / "labels.csv").write_text("path,label\nabc.png,abc\nmissing.png,x\n")
+    with pytest.raises(CaptchaError, match=r"labels.csv:3: missing.png: no such file"):
+        data.list_samples(tmp_path)
+    (tmp_path / "labels.csv").write_text("path,label\nabc.png,abc\nabc.png,abd\n")
+    with pytest.raises(CaptchaError, match="listed twice"):
+        data.list_samples(tmp_path)
+
+
+def test_pipeline_shapes_dtypes_and_label_ids(tiny_dataset):
+    samples = data.list_samples(tiny_dataset)
+    config = CaptchaConfig(charset=data.derive_charset(label for _, label in samples))
+    batch = next(iter(data.make_dataset(samples, config, batch_size=8)))
+    assert batch["image"].shape == (8, 32, 128, 1)
+    assert batch["image"].dtype == tf.float32
+    assert 0.0 <= float(tf.reduce_min(batch["image"])) <= float(tf.reduce_max(batch["image"])) <= 1
+    labels = batch["labels"].numpy()
+    assert labels.dtype == np.int32 and labels.shape == (8, 5)
+    for (_, label), row in zip(samples[:8], labels):
+        assert list(row[: len(label)]) == config.encode(label)
+        assert not row[len(label) :].any(), "padding must be the blank 0"
+        assert row[: len(label)].min() >= 1
+
+
+def test_split_is_seeded_and_order_independent(tiny_dataset):
+    samples = data.list_samples(tiny_dataset)
+    train, validation = data.split_samples(samples, 0.1, seed=3)
+    assert len(validation) == 4 and len(train) == 36
+    assert not set(train) & set(validation)
+    assert data.split_samples(samples[::-1], 0.1, seed=3) == (train, validation)
+    assert data.split_samples(samples, 0.1, seed=4)[1] != validation
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".bmp", ".gif"])
+def test_decodes_every_format_to_the_same_grayscale(tmp_path, suffix):
+    image = draw_captcha("ab12", mode="RGB")
+    image.save(tmp_path / f"x{suffix}")
+    decoded = data.decode_image(tf.io.read_file(str(tmp_path / f"x{suffix}")), 32, 128).numpy()
+    reference = data.decode_image(_png_bytes(image), 32, 128).numpy()
+    tolerance = 0.08 if suffix in (".jpg", ".gif") else 1e-6
+    assert decoded.shape == (32, 128, 1)
+    assert np.abs(decoded - reference).mean() < tolerance
+
+
+def test_transparency_is_composited_over_white():
+    clear = Image.new("RGBA", (20, 10), (0, 0, 0, 0))
+    decoded = data.decode_image(_png_bytes(clear), 10, 20).numpy()
+    np.testing.assert_allclose(decoded, 1.0)
+
+
+def _png_bytes(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return tf.constant(buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [(b"", "empty file"), (b"not an image at all", "not a readable image")],
+)
+def test_unreadable_file_is_named(tmp_path, content, reason):
+    write_captchas(tmp_path, ["abc"])
+    (tmp_path / "bad.png").write_bytes(content)
+    with pytest.raises(CaptchaError, match=rf"bad.png: .*{reason}"):
+        data.list_samples(tmp_path)
+    with pytest.warns(UserWarning, match="skipped 1 unreadable"):
+        assert [label for _, label in data.list_samples(tmp_path, skip_bad=True)] == ["abc"]
+
+
+def test_truncated_png_is_named(tmp_path):
+    write_captchas(tmp_path, ["abc", "cut"])
+    whole = (tmp_path / "cut.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(CaptchaError, match="cut.png: not a readable image"):
+        data.list_samples(tmp_path)
+
+
+def test_empty_folder_is_refused(tmp_path):
+    with pytest.raises(CaptchaError, match="no images"):
+        data.list_samples(tmp_path)
+    with pytest.raises(CaptchaError, match="no such folder"):
+        data.list_samples(tmp_path / "absent")
+
+
+def test_label_too_long_for_the_time_axis_is_named(tmp_path):
+    config = CaptchaConfig(charset="a", width=32)  # 8 steps read at most 3 characters
+    with pytest.raises(CaptchaError, match=r"x.png: label 'aaaa' has 4 characters.*at most 3"):
+        data.make_dataset([("x.png", "aaaa")], config)
+
+
+def _zip_of_captchas(tmp_path, count):
+    folder = tmp_path / "made" / "captcha_images_v2"
+    write_captchas(folder, [f"{i:05d}" for i in range(count)])
+    archive = tmp_path / "captcha_images_v2.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in folder.iterdir():
+            zipped.write(path, f"captcha_images_v2/{path.name}")
+    return archive
+
+
+def test_download_unpacks_and_checks_the_archive(tmp_path):
+    archive = _zip_of_captchas(tmp_path, 6)
+    target = tmp_path / "data" / "captcha_images_v2"
+    got = data.download_dataset(target, url=archive.as_uri(), expected_files=6)
+    assert sorted(p.name for p in got.iterdir()) == [f"{i:05d}.png" for i in range(6)]
+    with pytest.raises(CaptchaError, match="expected 7 PNG files, the archive has 6"):
+        data.download_dataset(tmp_path / "other", url=archive.as_uri(), expected_files=7)
+    assert not (tmp_path / "other").exists()
+
+
+def test_download_offline_says_how_to_pass_data(tmp_path):
+    missing = (tmp_path / "nowhere.zip").as_uri()
+    with pytest.raises(CaptchaError, match="could not download .*pass --data DIR"):
+        data.download_dataset(tmp_path / "target", url=missing)
+
+
+def test_real_dataset_lists_936_five_character_captchas(real_data):
+    samples = data.list_samples(real_data)
+    assert len(samples) == 936
+    assert {len(label) for _, label in samples} == {5}
+    assert data.derive_charset(label for _, label in samples) == "2345678bcdefgmnpwxy"

@@ -1,0 +1,71 @@
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from conftest import TINY_MODEL
+from keras_captcha.config import CaptchaConfig
+from keras_captcha.errors import CaptchaError
+from keras_captcha.loss import CTCLoss
+from keras_captcha.model import CaptchaRecognizer, build_training_model
+
+CONFIG = CaptchaConfig(charset="abc", **TINY_MODEL)
+
+
+def test_output_shape_is_time_steps_by_classes():
+    model = CaptchaRecognizer(CONFIG)
+    probabilities = model.predict(np.zeros((2, 32, 128, 1), "float32"), verbose=0)
+    assert probabilities.shape == (2, CONFIG.time_steps, 4) == (2, 32, 4)
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-5)
+
+
+def test_config_round_trips_and_checks_itself():
+    assert CaptchaConfig.from_dict(CONFIG.to_dict()) == CONFIG
+    assert CONFIG.max_label_length == 15
+    with pytest.raises(CaptchaError, match="repeats"):
+        CaptchaConfig(charset="aa")
+    with pytest.raises(CaptchaError, match="not divisible"):
+        CaptchaConfig(charset="a", width=30)
+
+
+def test_both_models_save_and_load_with_safe_mode(tmp_path):
+    recognizer = CaptchaRecognizer(CONFIG)
+    trainer = build_training_model(recognizer)
+    recognizer.save(tmp_path / "model.keras")
+    trainer.save(tmp_path / "trainer.keras")
+    images = np.random.default_rng(0).random((2, 32, 128, 1), dtype="float32")
+    loaded = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert isinstance(loaded, CaptchaRecognizer) and loaded.config == CONFIG
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), recognizer.predict(images, verbose=0), atol=1e-6)
+    loaded_trainer = keras.models.load_model(tmp_path / "trainer.keras", safe_mode=True)
+    assert any(isinstance(layer, CaptchaRecognizer) for layer in loaded_trainer.layers)
+
+
+def test_variant_without_dropout_and_fixed_batch_gives_the_same_output():
+    model = CaptchaRecognizer(CONFIG.replace(dropout=0.5))
+    variant = model.variant(batch_size=1)
+    assert variant.input_shape == (1, 32, 128, 1)
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in variant.layers)
+    image = np.random.default_rng(1).random((1, 32, 128, 1), dtype="float32")
+    np.testing.assert_allclose(variant.predict(image, verbose=0), model.predict(image, verbose=0), atol=1e-6)
+
+
+def test_loss_layer_matches_keras_ctc_loss_and_scores_greedy_paths():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(3, 8, 4)).astype("float32")
+    probabilities = ops.softmax(logits)
+    labels = np.array([[1, 2, 0], [3, 3, 1], [2, 0, 0]], "int32")
+    layer = CTCLoss()
+    assert layer(labels, probabilities) is probabilities
+    expected = ops.ctc_loss(labels, logits, np.array([2, 3, 1]), np.full(3, 8), mask_index=0)
+    assert float(layer.losses[0]) == pytest.approx(float(ops.mean(expected)), rel=1e-4)
+    # A confident path that spells the first label exactly and the others wrongly.
+    confident = np.full((3, 8, 4), 0.01, "float32")
+    for row, path in enumerate([[1, 0, 2, 0, 0, 0, 0, 0], [3, 1] + [0] * 6, [0] * 8]):
+        confident[row, np.arange(8), path] = 0.97
+    layer = CTCLoss()
+    layer(labels, confident)
+    assert float(layer.accuracy.result()) == pytest.approx(1 / 3)
+    # edits: 0 for "ab", 1 for "cc a" -> "ca", 1 for "b" -> ""; 6 label characters
+    assert float(layer.cer.result()) == pytest.approx(2 / 6)
+    assert CTCLoss.from_config(layer.get_config()).epsilon == layer.epsilon
