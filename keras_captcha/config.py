@@ -19,7 +19,8 @@ class CaptchaConfig:
     """Charset, input size and network sizes of one captcha model.
 
     Images are read as grayscale, scaled to float32 in [0, 1] (transparent
-    pixels composited over white) and resized bilinearly to `height` x `width`.
+    pixels composited over white) and resized to `height` x `width` with
+    antialiased bilinear interpolation.
     The network sees `(batch, height, width, 1)` and emits
     `(batch, time_steps, len(charset) + 1)` per-step probabilities, class
     `BLANK_INDEX` being the CTC blank.
@@ -28,12 +29,12 @@ class CaptchaConfig:
     charset: str
     height: int = 32
     width: int = 128
-    conv_filters: tuple = (16, 32)
-    conv_pools: tuple = ((2, 2), (2, 2))
+    conv_filters: tuple = (16, 32, 48)
+    conv_pools: tuple = ((2, 2), (2, 2), (2, 1))
     projection_units: int = 64
     dropout: float = 0.2
     rnn_units: int = 48
-    rnn_layers: int = 2
+    rnn_layers: int = 1
 
     def __post_init__(self):
         # JSON round trips turn tuples into lists; keep the frozen value hashable.
@@ -112,7 +113,7 @@ class CaptchaConfig:
             "blank_index": self.blank_index,
             "time_steps": self.time_steps,
             "normalisation": "grayscale, float32 in [0, 1], alpha over white, "
-            "bilinear resize (half-pixel centres, no antialias)",
+            "antialiased bilinear resize (tf.image.resize, antialias=True)",
         }
 
     @classmethod

@@ -36,11 +36,12 @@ MONITOR = "val_loss"
 class TrainOptions:
     """How to train; the network sizes are in `model` (a dict of `CaptchaConfig` fields)."""
 
-    epochs: int = 40
-    batch_size: int = 16
+    epochs: int = 25
+    batch_size: int = 8
     learning_rate: float = 3e-3
-    warmup_epochs: int = 3
-    patience: int = 10
+    warmup_fraction: float = 0.15
+    patience: int = 8
+    min_epochs: int = 15
     validation_fraction: float = 0.1
     seed: int = 0
     skip_bad: bool = False
@@ -50,12 +51,18 @@ class TrainOptions:
 
 
 def learning_rate_schedule(options, steps_per_epoch):
-    """Linear warm-up to `learning_rate`, then cosine decay to zero (one cycle)."""
-    warmup_steps = options.warmup_epochs * steps_per_epoch
-    total_steps = max(options.epochs * steps_per_epoch, warmup_steps + 1)
+    """One cycle: linear warm-up from 0 to `learning_rate` over `warmup_fraction`
+    of the steps, then cosine decay to 2% of it.
+
+    A short warm-up lengthens CTC's all-blank plateau; 15% ends it soonest
+    (benchmarks/RESULTS.md).
+    """
+    total_steps = options.epochs * steps_per_epoch
+    warmup_steps = max(int(options.warmup_fraction * total_steps), 1)
     return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=options.learning_rate / 10,
-        decay_steps=total_steps - warmup_steps,
+        initial_learning_rate=0.0,
+        decay_steps=max(total_steps - warmup_steps, 1),
+        alpha=0.02,
         warmup_target=options.learning_rate,
         warmup_steps=warmup_steps,
     )
@@ -104,7 +111,12 @@ def build_callbacks(run_dir, options):
     checkpoint.best = _best_logged(run_dir / "history.csv", MONITOR)
     callbacks = [
         checkpoint,
-        keras.callbacks.EarlyStopping(monitor=MONITOR, mode="min", patience=options.patience),
+        keras.callbacks.EarlyStopping(
+            monitor=MONITOR,
+            mode="min",
+            patience=options.patience,
+            start_from_epoch=options.min_epochs,
+        ),
         keras.callbacks.BackupAndRestore(run_dir / "backup"),
         keras.callbacks.CSVLogger(run_dir / "history.csv", append=True),
     ]
@@ -115,8 +127,10 @@ def build_callbacks(run_dir, options):
     return callbacks
 
 
-def train(data_dir, run_dir, options=None):
+def train(data_dir, run_dir, options=None, callbacks=()):
     """Trains a captcha model on the images in `data_dir`, writing `run_dir`.
+
+    `callbacks` are extra Keras callbacks, run after the run's own.
 
     Returns a summary dict: `val_accuracy`, `val_cer` (of the saved model on
     the validation split), `epochs`, `seconds`, `model` (path of the saved
@@ -154,7 +168,7 @@ def train(data_dir, run_dir, options=None):
         train_batches,
         validation_data=validation_batches,
         epochs=options.epochs,
-        callbacks=build_callbacks(run_dir, options),
+        callbacks=build_callbacks(run_dir, options) + list(callbacks),
         verbose=options.verbose,
         shuffle=False,  # the dataset reshuffles itself every epoch
     )

@@ -10,7 +10,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 TINY_CHARSET = "abcde12"
 #: Small network for tests: trains a step in milliseconds.
-TINY_MODEL = {"conv_filters": (4, 8), "projection_units": 8, "rnn_units": 8, "rnn_layers": 1}
+TINY_MODEL = {
+    "conv_filters": (4, 8),
+    "conv_pools": ((2, 2), (2, 2)),
+    "projection_units": 8,
+    "rnn_units": 8,
+}
 
 
 def draw_captcha(text, size=(200, 50), mode="RGBA", seed=0):
