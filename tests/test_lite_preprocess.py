@@ -1,0 +1,91 @@
+"""The TF-free preprocessing must reproduce the training pipeline's."""
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from conftest import draw_captcha
+from keras_captcha import data, lite
+
+
+def _encoded(image, fmt="PNG"):
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _sixteen_bit():
+    return Image.fromarray((np.arange(50 * 200).reshape(50, 200) * 6).astype(np.uint16))
+
+
+def _half_transparent():
+    image = draw_captcha("x2", mode="RGBA")
+    image.putalpha(Image.linear_gradient("L").resize(image.size))
+    return image
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: draw_captcha("ab12", mode="RGBA"),
+        lambda: draw_captcha("ab12", mode="RGB"),
+        lambda: draw_captcha("ab12", mode="L"),
+        lambda: draw_captcha("ab12", mode="LA"),
+        lambda: draw_captcha("ab12", mode="RGB").convert("P"),
+        lambda: draw_captcha("ab12", mode="1"),
+        _half_transparent,
+        _sixteen_bit,
+        lambda: Image.new("L", (1, 1), 77),
+        lambda: draw_captcha("ab12", size=(37, 300), mode="RGB"),
+    ],
+    ids=["rgba", "rgb", "gray", "gray-alpha", "palette", "1-bit", "alpha", "16-bit", "1x1", "tall"],
+)
+@pytest.mark.parametrize("size", [(32, 128), (50, 200), (13, 57)])
+def test_numpy_preprocessing_matches_the_tf_pipeline(make, size):
+    encoded = _encoded(make())
+    expected = data.decode_image(tf.constant(encoded), *size).numpy()
+    got = lite.preprocess(encoded, *size)
+    assert got.shape == expected.shape == (*size, 1)
+    np.testing.assert_allclose(got, expected, atol=1e-5)  # float32 summation order
+
+
+def test_every_source_kind_gives_the_same_image(tmp_path):
+    image = draw_captcha("ab12", mode="RGB")
+    image.save(tmp_path / "x.png")
+    from_path = lite.preprocess(tmp_path / "x.png", 32, 128)
+    for source in (str(tmp_path / "x.png"), _encoded(image), image, np.asarray(image)):
+        np.testing.assert_array_equal(lite.preprocess(source, 32, 128), from_path)
+
+
+def test_unreadable_sources_are_named(tmp_path):
+    (tmp_path / "bad.png").write_text("nope")
+    with pytest.raises(lite.CaptchaError, match="bad.png: not a readable image"):
+        lite.preprocess(tmp_path / "bad.png", 32, 128)
+    with pytest.raises(lite.CaptchaError, match="missing.png"):
+        lite.preprocess(tmp_path / "missing.png", 32, 128)
+    with pytest.raises(lite.CaptchaError, match="cannot read an image from a int"):
+        lite.preprocess(3, 32, 128)
+
+
+def test_lite_imports_without_tensorflow_or_keras():
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('tensorflow', 'keras'):\n"
+        "            raise ImportError('blocked ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import keras_captcha.lite as lite\n"
+        "print(lite.preprocess(bytes.fromhex(sys.argv[1]), 8, 16).shape)\n"
+    )
+    encoded = _encoded(draw_captcha("a", mode="RGB"))
+    result = subprocess.run(
+        [sys.executable, "-c", code, encoded.hex()], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(8, 16, 1)"
