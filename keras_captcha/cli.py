@@ -39,15 +39,31 @@ def build_parser():
     train.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
     train.add_argument("--overwrite", action="store_true", help="replace a finished run")
 
+    export = commands.add_parser(
+        "export", help="write a verified SavedModel, TFLite models and a model card"
+    )
+    export.add_argument("model", help="trained .keras model (a run's model.keras)")
+    export.add_argument("--out", required=True, help="output folder, replaced atomically")
+    export.add_argument(
+        "--data",
+        help="labelled images to verify and calibrate on (default: the run's "
+        "validation.csv and train.csv beside the model)",
+    )
+    export.add_argument("--seed", type=int, default=0, help="split seed for --data")
+
     evaluate = commands.add_parser("evaluate", help="score a model on labelled images")
-    evaluate.add_argument("--model", help="model file (default: the shipped model)")
+    evaluate.add_argument(
+        "--model", help=".keras, .tflite or SavedModel folder (default: the shipped int8 model)"
+    )
     evaluate.add_argument("--data", required=True, help="folder of labelled images or a CSV")
     evaluate.add_argument("--skip-bad", action="store_true")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
     predict = commands.add_parser("predict", help="read the text of captcha images")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
-    predict.add_argument("--model", help="model file (default: the shipped model)")
+    predict.add_argument(
+        "--model", help=".keras, .tflite or SavedModel folder (default: the shipped int8 model)"
+    )
     predict.add_argument("--json", action="store_true", help="print one JSON object per line")
     return parser
 
@@ -95,11 +111,29 @@ def run_train(args):
 
 
 def _predictor(args):
+    from keras_captcha.lite import shipped_model
     from keras_captcha.predict import load_predictor
 
-    if args.model is None:
-        raise CaptchaError("no --model given and no shipped model is installed")
-    return load_predictor(args.model)
+    return load_predictor(args.model or shipped_model())
+
+
+def run_export(args):
+    from keras_captcha import data
+    from keras_captcha.export import VARIANTS, export
+
+    samples = {}
+    if args.data:
+        train, validation = data.split_samples(data.list_samples(args.data), 0.1, args.seed)
+        samples = {"validation_samples": validation, "calibration_samples": train}
+    card = export(args.model, args.out, **samples)
+    print(f"{'variant':<14} {'file':<30} {'KB':>7} {'accuracy':>9} {'CER':>7} {'ms':>7}")
+    for name, variant in card["variants"].items():
+        print(
+            f"{name:<14} {variant['file']:<30} {variant['bytes'] / 1024:7.1f} "
+            f"{variant['accuracy']:9.2%} {variant['cer']:7.4f} {variant['latency_ms']:7.3f}"
+        )
+    print(f"SavedModel and {len(VARIANTS)} TFLite models verified on "
+          f"{card['validation_images']} images; written to {args.out}")
 
 
 def run_evaluate(args):
@@ -132,7 +166,12 @@ def run_predict(args):
             print(f"{path}\t{text}\t{confidence:.4f}")
 
 
-COMMANDS = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict}
+COMMANDS = {
+    "train": run_train,
+    "export": run_export,
+    "evaluate": run_evaluate,
+    "predict": run_predict,
+}
 
 
 def main(argv=None):

@@ -1,15 +1,18 @@
 """Prediction and evaluation with a trained model, whatever its format.
 
-`load_predictor(path)` opens a `.keras` file (inference or training model);
-every predictor has a `config` and turns image files into `(text,
-confidence)` pairs with greedy CTC decoding.
+`load_predictor(path)` opens a `.keras` file (inference or training model), a
+SavedModel folder or a `.tflite` file (run by the TensorFlow-free
+`keras_captcha.lite`); every predictor has a `config` and turns image files
+into `(text, confidence)` pairs with greedy CTC decoding.
 """
 
+import json
 import pathlib
 
 import numpy as np
 
-from keras_captcha import decode
+from keras_captcha import decode, lite
+from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
 
 BATCH_SIZE = 64
@@ -35,6 +38,39 @@ class KerasPredictor:
             images = load_images(paths[start : start + BATCH_SIZE], self.config)
             results += decode.greedy_decode(self.probabilities(images), self.config.charset)
         return results
+
+
+class SavedModelPredictor(KerasPredictor):
+    """Runs an exported SavedModel's `serving_default` signature."""
+
+    def __init__(self, path):
+        import tensorflow as tf
+
+        try:
+            loaded = tf.saved_model.load(str(path))
+            card_path = loaded.model_card.asset_path.numpy().decode()
+        except Exception as error:  # TF raises many types for a bad folder
+            raise CaptchaError(f"{path}: not a keras_captcha SavedModel ({error})") from None
+        self.model = loaded.signatures["serving_default"]
+        self.config = CaptchaConfig.from_dict(json.loads(pathlib.Path(card_path).read_text())["model"])
+
+    def probabilities(self, images):
+        batches = [
+            self.model(images=images[start : start + BATCH_SIZE])["probabilities"].numpy()
+            for start in range(0, len(images), BATCH_SIZE)
+        ]
+        return np.concatenate(batches)
+
+
+class LitePredictor:
+    """Runs a `.tflite` model with the TensorFlow-free runtime."""
+
+    def __init__(self, path):
+        self.recognizer = lite.LiteRecognizer(path)
+        self.config = CaptchaConfig.from_dict(lite.find_card(path)["model"])
+
+    def predict_files(self, paths):
+        return [tuple(result[:2]) for result in self.recognizer.predict(list(paths))]
 
 
 def load_keras_model(path):
@@ -63,7 +99,13 @@ def load_predictor(path):
         raise CaptchaError(f"{path}: no such model file or folder")
     if path.suffix == ".keras":
         return KerasPredictor(load_keras_model(path))
-    raise CaptchaError(f"{path}: unknown model format (expected a .keras file)")
+    if path.suffix == ".tflite":
+        return LitePredictor(path)
+    if (path / "saved_model.pb").is_file():
+        return SavedModelPredictor(path)
+    raise CaptchaError(
+        f"{path}: unknown model format (expected a .keras file, a .tflite file or a SavedModel folder)"
+    )
 
 
 def evaluate(predictor, samples):
