@@ -1,0 +1,113 @@
+"""Time to 99% validation accuracy: the default `keras-captcha train` vs the keras.io recipe.
+
+    KERAS_CAPTCHA_DATA=../shared/data/captcha_images_v2 python benchmarks/time_to_accuracy.py
+
+Both train one after the other in this process on the same seeded 90/10 split
+of the shared dataset (2 CPU cores here). The default run is the library's
+`train()` with default options, timed from the call (data listing, model build
+and tracing included) to the end of the first epoch whose validation accuracy
+reaches the target, and then to its saved model. The reference is the keras.io
+"OCR model for reading captchas" recipe: 200x50 input, Conv 32 and 64 with 2x2
+pooling, Dense 64, dropout 0.2, BiLSTM 128 and 64 with dropout 0.25, Adam 1e-3,
+batch 16, stopped once it reaches the target. Prints JSON.
+"""
+
+import argparse
+import math
+import statistics
+import tempfile
+import time
+
+import keras
+
+from common import TimeToAccuracy, data_dir, emit
+from keras_captcha import data as data_lib
+from keras_captcha.config import CaptchaConfig
+from keras_captcha.loss import CTCLoss
+from keras_captcha.train import TrainOptions, train
+
+
+def reference_model(config):
+    """The keras.io captcha OCR model on (50, 200, 1) images, with our CTC endpoint."""
+    image = keras.Input((config.height, config.width, 1), name="image")
+    labels = keras.Input((None,), dtype="int32", name="labels")
+    x = keras.layers.Permute((2, 1, 3))(image)  # the example feeds width first
+    x = keras.layers.Conv2D(32, 3, activation="relu", padding="same", kernel_initializer="he_normal")(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Conv2D(64, 3, activation="relu", padding="same", kernel_initializer="he_normal")(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Reshape((config.width // 4, (config.height // 4) * 64))(x)
+    x = keras.layers.Dense(64, activation="relu")(x)
+    x = keras.layers.Dropout(0.2)(x)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(128, return_sequences=True, dropout=0.25))(x)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(64, return_sequences=True, dropout=0.25))(x)
+    probabilities = keras.layers.Dense(config.num_classes, activation="softmax")(x)
+    outputs = CTCLoss()(labels, probabilities)
+    return keras.Model({"image": image, "labels": labels}, outputs)
+
+
+def run_reference(folder, seed, max_epochs):
+    started = time.perf_counter()
+    samples = data_lib.list_samples(folder)
+    train_samples, validation_samples = data_lib.split_samples(samples, 0.1, seed)
+    config = CaptchaConfig(
+        charset=data_lib.derive_charset(label for _, label in samples),
+        height=50, width=200, conv_pools=((2, 2), (2, 2)),
+    )
+    keras.utils.set_random_seed(seed)
+    model = reference_model(config)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    timer = TimeToAccuracy(started, stop=True)
+    model.fit(
+        data_lib.make_dataset(train_samples, config, 16, shuffle=True, seed=seed),
+        validation_data=data_lib.make_dataset(validation_samples, config, 64),
+        epochs=max_epochs, callbacks=[timer], verbose=0, shuffle=False,
+    )
+    return summarise(timer, len(train_samples))
+
+
+def run_default(folder, seed):
+    started = time.perf_counter()
+    timer = TimeToAccuracy(started)
+    with tempfile.TemporaryDirectory() as run_dir:
+        summary = train(folder, run_dir, TrainOptions(seed=seed, verbose=0), callbacks=[timer])
+    result = summarise(timer, summary["train_images"])
+    result.update(
+        whole_run_seconds=summary["seconds"],
+        epochs=summary["epochs"],
+        saved_model_val_accuracy=summary["val_accuracy"],
+        saved_model_val_cer=summary["val_cer"],
+    )
+    return result
+
+
+def summarise(timer, train_images):
+    durations = [b - a for a, b in zip(timer.epoch_seconds, timer.epoch_seconds[1:])]
+    steady = statistics.median(durations) if durations else math.nan
+    return {
+        "first_99_epoch": timer.hit and timer.hit["epoch"],
+        "first_99_seconds": timer.hit and timer.hit["seconds"],
+        "epochs_run": len(timer.epoch_seconds),
+        "seconds_per_epoch": round(steady, 2),
+        "train_images_per_second": round(train_images / steady, 1),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="split and initialisation seed")
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--reference-max-epochs", type=int, default=100)
+    args = parser.parse_args()
+    folder = data_dir()
+    result = {"seed": args.seed, "default": run_default(folder, args.seed)}
+    if not args.skip_reference:
+        result["reference_keras_io"] = run_reference(folder, args.seed, args.reference_max_epochs)
+        ours = result["default"]["first_99_seconds"]
+        theirs = result["reference_keras_io"]["first_99_seconds"]
+        result["reference_over_default"] = round(theirs / ours, 2) if ours and theirs else None
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
