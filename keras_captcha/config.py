@@ -35,6 +35,7 @@ class CaptchaConfig:
     dropout: float = 0.2
     rnn_units: int = 48
     rnn_layers: int = 1
+    augment_shift: float = 0.05
 
     def __post_init__(self):
         # JSON round trips turn tuples into lists; keep the frozen value hashable.

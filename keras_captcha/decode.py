@@ -22,8 +22,9 @@ def restrict(probabilities, charset, allowed):
     keep = np.zeros(len(charset) + 1, dtype=bool)
     keep[BLANK_INDEX] = True
     keep[[charset.index(char) + 1 for char in set(allowed)]] = True
-    masked = np.where(keep, probabilities, 0.0)
-    return masked / np.maximum(masked.sum(-1, keepdims=True), 1e-12)
+    # The floor keeps a step whose allowed classes all read 0 (int8 outputs) decodable.
+    masked = np.where(keep, np.maximum(probabilities, 1e-12), 0.0)
+    return masked / masked.sum(-1, keepdims=True)
 
 
 def greedy_decode(probabilities, charset):
@@ -62,6 +63,8 @@ def beam_search_decode(probabilities, charset, beam_width=10):
             for prefix, (p_blank, p_char) in beams.items():
                 for index in candidates:
                     p = step[index]
+                    if p == 0:  # a restricted-out class
+                        continue
                     if index == BLANK_INDEX:
                         next_beams[prefix][0] += (p_blank + p_char) * p
                     elif prefix and prefix[-1] == index:

@@ -10,7 +10,7 @@ the same trained weights run in a GRU written with plain TensorFlow ops:
   every step reads the same weight tensor and calibration works.
 
 Everything else (conv blocks, projection, output) runs the model's own Keras
-layers in inference mode. Dropout is left out.
+layers in inference mode, in the variant without dropout or augmentation.
 """
 
 import shutil
@@ -123,8 +123,8 @@ def edge_function(recognizer, form, decoded=False):
     config = recognizer.config
     bigru = _bigru_while if form == "while" else _bigru_unrolled
     layers, gru_weights = [], {}
-    for layer in recognizer.layers:
-        if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout)):
+    for layer in recognizer.variant(batch_size=1, inference_only=True).layers:
+        if isinstance(layer, keras.layers.InputLayer):
             continue
         if isinstance(layer, keras.layers.Bidirectional):
             gru_weights[layer.name] = (

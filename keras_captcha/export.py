@@ -265,6 +265,9 @@ def atomic_directory(out_dir):
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
         yield staging
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private
         previous = None
         if out_dir.exists():
             previous = out_dir.with_name(f".{out_dir.name}.previous-{os.getpid()}")

@@ -26,6 +26,11 @@ class CaptchaRecognizer(keras.Model):
             (config.height, config.width, 1), batch_size=batch_size, name="image"
         )
         x = image
+        if config.augment_shift and not inference_only:
+            # Active only while training; shifts by up to this fraction of the size.
+            x = keras.layers.RandomTranslation(
+                config.augment_shift, config.augment_shift, fill_mode="nearest", name="augment"
+            )(x)
         for block, (filters, pool) in enumerate(
             zip(config.conv_filters, config.conv_pools), start=1
         ):

@@ -42,10 +42,12 @@ def test_both_models_save_and_load_with_safe_mode(tmp_path):
 
 
 def test_variant_without_dropout_and_fixed_batch_gives_the_same_output():
-    model = CaptchaRecognizer(CONFIG.replace(dropout=0.5))
+    model = CaptchaRecognizer(CONFIG.replace(dropout=0.5, augment_shift=0.1))
     variant = model.variant(batch_size=1)
     assert variant.input_shape == (1, 32, 128, 1)
-    assert not any(isinstance(layer, keras.layers.Dropout) for layer in variant.layers)
+    training_only = (keras.layers.Dropout, keras.layers.RandomTranslation)
+    assert sum(isinstance(layer, training_only) for layer in model.layers) == 2
+    assert not any(isinstance(layer, training_only) for layer in variant.layers)
     image = np.random.default_rng(1).random((1, 32, 128, 1), dtype="float32")
     np.testing.assert_allclose(variant.predict(image, verbose=0), model.predict(image, verbose=0), atol=1e-6)
 
