@@ -10,6 +10,7 @@ import json
 import os
 import sys
 
+from keras_captcha.distribute import STRATEGIES
 from keras_captcha.errors import CaptchaError
 
 DEFAULT_RUN = "runs/captcha"
@@ -38,6 +39,13 @@ def build_parser():
     train.add_argument("--width", type=_positive_int, help="model input width")
     train.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
     train.add_argument("--overwrite", action="store_true", help="replace a finished run")
+    train.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="default: one device; mirrored: every local GPU; multiworker: the "
+        "machines of TF_CONFIG (--batch-size is per replica)",
+    )
 
     export = commands.add_parser(
         "export", help="write a verified SavedModel, TFLite models and a model card"
@@ -98,6 +106,7 @@ def run_train(args):
         **{name: getattr(args, name) for name in fields if getattr(args, name) is not None},
         skip_bad=args.skip_bad,
         overwrite=args.overwrite,
+        strategy=args.strategy,
         verbose=1 if sys.stdout.isatty() else 2,
         model={name: getattr(args, name) for name in ("height", "width") if getattr(args, name)},
     )

@@ -14,14 +14,13 @@ import zipfile
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
+from keras_captcha import lite
 from keras_captcha.errors import CaptchaError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 MANIFEST_NAME = "labels.csv"
-#: Largest image accepted, in pixels: a guard against decompression bombs.
-MAX_IMAGE_PIXELS = 4096 * 4096
+MAX_IMAGE_PIXELS = lite.MAX_IMAGE_PIXELS
 
 DATASET_URL = (
     "https://github.com/AakashKumarNain/CaptchaCracker/raw/master/captcha_images_v2.zip"
@@ -99,21 +98,9 @@ def _read_manifest(manifest):
 
 
 def check_image(path):
-    """Raises `CaptchaError` naming `path` unless it is a whole, sanely sized image."""
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise CaptchaError(
-                    f"{path}: {width}x{height} image is larger than the "
-                    f"{MAX_IMAGE_PIXELS}-pixel limit"
-                )
-            image.load()
-    except CaptchaError:
-        raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        reason = "empty file" if os.path.getsize(path) == 0 else error
-        raise CaptchaError(f"{path}: not a readable image ({reason})") from None
+    """Raises `CaptchaError` naming `path` unless it is a whole, sanely sized image
+    that `decode_image` and `keras_captcha.lite` read alike (`lite.open_image`)."""
+    lite.open_image(path, path).close()
 
 
 def derive_charset(labels):
@@ -165,7 +152,8 @@ def decode_image(encoded, height, width):
     )
     gray = gray * alpha + (1.0 - alpha)
     gray = tf.ensure_shape(gray, (None, None, 1))
-    return tf.image.resize(gray, (height, width), method="bilinear", antialias=True)
+    resized = tf.image.resize(gray, (height, width), method="bilinear", antialias=True)
+    return tf.clip_by_value(resized, 0.0, 1.0)  # the kernel's rounding can overshoot by an ulp
 
 
 def encode_labels(labels, config):
@@ -203,14 +191,15 @@ def make_dataset(samples, config, batch_size=32, shuffle=False, seed=0):
 
 def load_images(paths, config):
     """Image files -> (n, height, width, 1) float32 array, each file checked first."""
+    images = []
     for path in paths:
         check_image(path)
-    return np.stack(
-        [
-            decode_image(tf.io.read_file(str(path)), config.height, config.width).numpy()
-            for path in paths
-        ]
-    )
+        try:
+            images.append(decode_image(tf.io.read_file(str(path)), config.height, config.width).numpy())
+        except tf.errors.InvalidArgumentError as error:
+            reason = error.message.strip().splitlines()[0]
+            raise CaptchaError(f"{path}: TensorFlow cannot decode this image ({reason})") from None
+    return np.stack(images)
 
 
 def download_dataset(target=DEFAULT_DATA_DIR, url=DATASET_URL, expected_files=DATASET_FILES):

@@ -13,9 +13,11 @@ pipeline's (`keras_captcha.data.decode_image`) in NumPy.
 
 import io
 import json
+import os
 import pathlib
 import sys
 import typing
+import warnings
 
 import numpy as np
 from PIL import Image
@@ -28,7 +30,12 @@ CARD_NAME = "model_card.json"
 SHIPPED_MODEL = "captcha_int8.tflite"
 #: ITU-R 601 luma weights, as the training pipeline uses.
 GRAY_WEIGHTS = np.array([0.2989, 0.587, 0.114], dtype=np.float32)
+#: Largest image accepted, in pixels: a guard against decompression bombs.
 MAX_IMAGE_PIXELS = 4096 * 4096
+#: Formats TensorFlow's `decode_image` reads as this runtime does (BMP: see `open_image`).
+FORMATS = ("PNG", "JPEG", "GIF", "BMP")
+#: Uncompressed 8-bit gray, 24- and 32-bit BMP pixel layouts, the ones TensorFlow decodes alike.
+BMP_LAYOUTS = ("L", "BGR", "BGRX", "BGRA")
 
 
 class Prediction(typing.NamedTuple):
@@ -50,6 +57,49 @@ def _interpreter_class():
     return Interpreter
 
 
+def open_image(source, name):
+    """A file path or encoded bytes -> a loaded PIL image both decoders read the same way.
+
+    Raises `CaptchaError` naming `name` for an empty, truncated or unreadable
+    file, a format outside `FORMATS` and an image over `MAX_IMAGE_PIXELS`
+    (read from the header, before anything is decoded). Pixels are taken
+    as stored, without applying an EXIF orientation, as TensorFlow does.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise CaptchaError(
+                f"{name}: {width}x{height} image is larger than the {MAX_IMAGE_PIXELS}-pixel limit"
+            )
+        if image.format not in FORMATS:
+            raise CaptchaError(
+                f"{name}: {image.format} images are not supported; use {', '.join(FORMATS)}"
+            )
+        if image.format == "BMP" and (
+            image.info.get("compression") != 0
+            or not image.tile
+            or image.tile[0].args[0] not in BMP_LAYOUTS
+        ):
+            raise CaptchaError(
+                f"{name}: only uncompressed 8-bit gray, 24- and 32-bit BMP images are "
+                "supported; save it as PNG"
+            )
+        image.load()
+    except CaptchaError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise CaptchaError(
+            f"{name}: image is larger than the {MAX_IMAGE_PIXELS}-pixel limit (Pillow refused it)"
+        ) from None
+    except Exception as error:  # Pillow raises many types for hostile bytes
+        empty = not source if isinstance(source, bytes) else os.path.getsize(source) == 0
+        raise CaptchaError(f"{name}: not a readable image ({'empty file' if empty else error})") from None
+    return image
+
+
 def read_image(source):
     """A path, encoded bytes, a PIL image or an array -> (height, width, channels) uint8/float.
 
@@ -66,18 +116,7 @@ def read_image(source):
         except OSError as error:
             raise CaptchaError(f"{name}: {error.strerror or error}") from None
     if isinstance(source, bytes):
-        try:
-            image = Image.open(io.BytesIO(source))
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise CaptchaError(
-                    f"{name}: {width}x{height} image is larger than the "
-                    f"{MAX_IMAGE_PIXELS}-pixel limit"
-                )
-            image.load()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-            reason = "empty file" if not source else error
-            raise CaptchaError(f"{name}: not a readable image ({reason})") from None
+        image = open_image(source, name)
     elif isinstance(source, Image.Image):
         image, name = source, "PIL image"
     else:
@@ -140,7 +179,7 @@ def resize_bilinear(image, height, width):
 
 def preprocess(source, height, width):
     """Any image source -> (height, width, 1) float32 in [0, 1], as training saw it."""
-    return resize_bilinear(to_gray(read_image(source)), height, width)
+    return np.clip(resize_bilinear(to_gray(read_image(source)), height, width), 0.0, 1.0)
 
 
 def shipped_model():
@@ -162,9 +201,18 @@ def find_card(model_path):
             f"{model_path}: no {CARD_NAME} beside it; the charset and input size come from it"
         )
     try:
-        return json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise CaptchaError(f"{card_path}: not a readable model card ({error})") from None
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        if not (
+            isinstance(card["charset"], str)
+            and isinstance(card["input"]["height"], int)
+            and isinstance(card["input"]["width"], int)
+            and isinstance(card["model"], dict)
+        ):
+            raise TypeError("a field has the wrong type")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        reason = f"no {error}" if isinstance(error, KeyError) else error
+        raise CaptchaError(f"{card_path}: not a keras_captcha model card ({reason})") from None
+    return card
 
 
 class LiteRecognizer:

@@ -8,6 +8,7 @@ into `(text, confidence)` pairs with greedy CTC decoding.
 
 import json
 import pathlib
+import zipfile
 
 import numpy as np
 
@@ -67,7 +68,10 @@ class LitePredictor:
 
     def __init__(self, path):
         self.recognizer = lite.LiteRecognizer(path)
-        self.config = CaptchaConfig.from_dict(lite.find_card(path)["model"])
+        try:
+            self.config = CaptchaConfig.from_dict(lite.find_card(path)["model"])
+        except TypeError as error:  # a card whose "model" lacks or adds fields
+            raise CaptchaError(f"{path}: its model card's 'model' is not a CaptchaConfig ({error})") from None
 
     def predict_files(self, paths):
         return [tuple(result[:2]) for result in self.recognizer.predict(list(paths))]
@@ -79,10 +83,14 @@ def load_keras_model(path):
 
     from keras_captcha.model import CaptchaRecognizer
 
+    if not zipfile.is_zipfile(path):
+        raise CaptchaError(f"{path}: not a loadable keras_captcha model (not a zip archive: truncated or another format)")
     try:
         model = keras.models.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad archive
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "`Lambda` layer" in reason:
+            reason = "it holds a Lambda layer, arbitrary Python code that safe mode refuses to load"
         raise CaptchaError(f"{path}: not a loadable keras_captcha model ({reason})") from None
     if not isinstance(model, CaptchaRecognizer):
         nested = [layer for layer in model.layers if isinstance(layer, CaptchaRecognizer)]

@@ -8,7 +8,8 @@ Everything a run writes goes into its folder: the split's file lists
 (`train.csv`, `validation.csv`), `config.json`, `history.csv`, TensorBoard
 `logs/` (when tensorboard is installed), the best weights, a `backup/` that lets a killed run resume with the
 same command, and at the end `model.keras` (the inference model) and
-`summary.json`.
+`summary.json`. Under `multiworker` only the chief writes the run folder
+(`keras_captcha.distribute`).
 """
 
 import csv
@@ -23,6 +24,7 @@ import time
 import keras
 
 from keras_captcha import data as data_lib
+from keras_captcha import distribute
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
 from keras_captcha.model import CaptchaRecognizer, build_training_model
@@ -30,23 +32,30 @@ from keras_captcha.model import CaptchaRecognizer, build_training_model
 MODEL_NAME = "model.keras"
 #: The metric that picks the best epoch and stops training.
 MONITOR = "val_loss"
+BACKUP_DIR = "backup"
 
 
 @dataclasses.dataclass
 class TrainOptions:
-    """How to train; the network sizes are in `model` (a dict of `CaptchaConfig` fields)."""
+    """How to train; the network sizes are in `model` (a dict of `CaptchaConfig` fields).
 
-    epochs: int = 25
+    `batch_size` is per replica: a step of `strategy` (`default`, `mirrored`
+    or `multiworker`, see `keras_captcha.distribute`) sees `batch_size` times
+    the number of replicas.
+    """
+
+    epochs: int = 40
     batch_size: int = 8
     learning_rate: float = 3e-3
     warmup_fraction: float = 0.15
-    patience: int = 8
-    min_epochs: int = 15
+    patience: int = 10
+    min_epochs: int = 25
     validation_fraction: float = 0.1
     seed: int = 0
     skip_bad: bool = False
     overwrite: bool = False
     verbose: int = 2
+    strategy: str = "default"
     model: dict = dataclasses.field(default_factory=dict)
 
 
@@ -69,7 +78,11 @@ def learning_rate_schedule(options, steps_per_epoch):
 
 
 def prepare_run(run_dir, overwrite):
-    """Creates `run_dir`; refuses a finished run unless `overwrite`. Returns the path."""
+    """Creates `run_dir`; refuses a finished run unless `overwrite`. Returns the path.
+
+    A killed run's `history.csv` keeps only the epochs its backup completed,
+    so the resumed run logs each epoch once.
+    """
     run_dir = pathlib.Path(run_dir)
     if (run_dir / MODEL_NAME).exists() and not overwrite:
         raise CaptchaError(
@@ -77,9 +90,11 @@ def prepare_run(run_dir, overwrite):
             "choose another --out or pass --overwrite"
         )
     if overwrite:
-        for stale in ("backup", "history.csv", "logs", MODEL_NAME, "summary.json"):
+        stale_files = (BACKUP_DIR, "best.weights.h5", "history.csv", "logs", MODEL_NAME, "summary.json")
+        for stale in stale_files:
             _remove(run_dir / stale)
     run_dir.mkdir(parents=True, exist_ok=True)
+    _keep_backed_up_epochs(run_dir / "history.csv", _backed_up_epochs(run_dir / BACKUP_DIR))
     return run_dir
 
 
@@ -88,6 +103,34 @@ def _remove(path):
         shutil.rmtree(path)
     elif path.exists():
         path.unlink()
+
+
+def _backed_up_epochs(backup_dir):
+    """Epochs completed according to a `BackupAndRestore` folder (0 when there is none)."""
+    metadata = backup_dir / "training_metadata.json"
+    if not metadata.is_file():
+        return 0
+    try:
+        return int(json.loads(metadata.read_text())["epoch"])
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
+def _keep_backed_up_epochs(history_csv, epochs):
+    """Drops the rows of epochs >= `epochs` (killed before their backup) from a CSV log."""
+    if not history_csv.exists():
+        return
+    with open(history_csv, newline="") as file:
+        reader = csv.DictReader(file)
+        rows = [row for row in reader if row.get("epoch", "").isdigit() and int(row["epoch"]) < epochs]
+        fields = reader.fieldnames
+    if not rows:
+        history_csv.unlink()
+        return
+    with open(history_csv, "w", newline="") as file:
+        writer = csv.DictWriter(file, fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _best_logged(history_csv, monitor):
@@ -100,25 +143,29 @@ def _best_logged(history_csv, monitor):
 
 
 def build_callbacks(run_dir, options):
-    """The callbacks of a run: checkpoint, early stop, resume, CSV and TensorBoard logs."""
-    checkpoint = keras.callbacks.ModelCheckpoint(
-        run_dir / "best.weights.h5",
-        monitor=MONITOR,
-        mode="min",
-        save_best_only=True,
-        save_weights_only=True,
-    )
-    checkpoint.best = _best_logged(run_dir / "history.csv", MONITOR)
+    """The callbacks of a run: checkpoint, early stop, CSV log, resume, TensorBoard logs.
+
+    The CSV row of an epoch is written before its backup, so a kill between
+    the two leaves a row that `prepare_run` drops on resume.
+    """
     callbacks = [
-        checkpoint,
+        keras.callbacks.ModelCheckpoint(
+            run_dir / "best.weights.h5",
+            monitor=MONITOR,
+            mode="min",
+            save_best_only=True,
+            save_weights_only=True,
+            initial_value_threshold=_best_logged(run_dir / "history.csv", MONITOR),
+        ),
         keras.callbacks.EarlyStopping(
             monitor=MONITOR,
             mode="min",
             patience=options.patience,
             start_from_epoch=options.min_epochs,
         ),
-        keras.callbacks.BackupAndRestore(run_dir / "backup"),
         keras.callbacks.CSVLogger(run_dir / "history.csv", append=True),
+        # double_checkpoint: a kill while the weights are written falls back to the previous epoch
+        keras.callbacks.BackupAndRestore(run_dir / BACKUP_DIR, double_checkpoint=True),
     ]
     if importlib.util.find_spec("tensorboard"):  # TensorFlow 2.21 no longer ships it
         callbacks.append(
@@ -139,7 +186,9 @@ def train(data_dir, run_dir, options=None, callbacks=()):
     """
     options = options or TrainOptions()
     started = time.perf_counter()
-    run_dir = prepare_run(run_dir, options.overwrite)
+    task = distribute.read_task(options.strategy)
+    chief_run_dir = pathlib.Path(run_dir)
+    run_dir = prepare_run(distribute.write_dir(chief_run_dir, task), options.overwrite)
     samples = data_lib.list_samples(data_dir, skip_bad=options.skip_bad)
     train_samples, validation_samples = data_lib.split_samples(
         samples, options.validation_fraction, options.seed
@@ -153,17 +202,22 @@ def train(data_dir, run_dir, options=None, callbacks=()):
         json.dumps({"model": config.to_dict(), "train": dataclasses.asdict(options)}, indent=2)
     )
 
+    strategy = distribute.make_strategy(options.strategy)  # before any TensorFlow op
     keras.utils.set_random_seed(options.seed)
-    train_batches = data_lib.make_dataset(
-        train_samples, config, options.batch_size, shuffle=True, seed=options.seed
+    global_batch_size = options.batch_size * strategy.num_replicas_in_sync
+    train_batches = distribute.shard_by_data(
+        data_lib.make_dataset(train_samples, config, global_batch_size, shuffle=True, seed=options.seed)
     )
-    validation_batches = data_lib.make_dataset(validation_samples, config, 64)
-    recognizer = CaptchaRecognizer(config, name="captcha_recognizer")
-    trainer = build_training_model(recognizer)
-    steps_per_epoch = math.ceil(len(train_samples) / options.batch_size)
-    trainer.compile(
-        optimizer=keras.optimizers.Adam(learning_rate_schedule(options, steps_per_epoch))
+    validation_batches = distribute.shard_by_data(
+        data_lib.make_dataset(validation_samples, config, 64)
     )
+    with strategy.scope():
+        recognizer = CaptchaRecognizer(config, name="captcha_recognizer")
+        trainer = build_training_model(recognizer)
+        steps_per_epoch = math.ceil(len(train_samples) / global_batch_size)
+        trainer.compile(
+            optimizer=keras.optimizers.Adam(learning_rate_schedule(options, steps_per_epoch))
+        )
     history = trainer.fit(
         train_batches,
         validation_data=validation_batches,
@@ -186,9 +240,15 @@ def train(data_dir, run_dir, options=None, callbacks=()):
         "seconds": round(time.perf_counter() - started, 1),
         "train_images": len(train_samples),
         "validation_images": len(validation_samples),
-        "model": str(run_dir / MODEL_NAME),
+        "model": str(chief_run_dir / MODEL_NAME),
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    if importlib.util.find_spec("matplotlib"):  # the optional [viz] extra
+        from keras_captcha import viz
+
+        viz.write_run_figures(run_dir, KerasPredictor(recognizer), validation_samples)
+    if run_dir != chief_run_dir:  # a non-chief worker's temporary folder
+        shutil.rmtree(run_dir, ignore_errors=True)
     return summary
 
 

@@ -1,0 +1,139 @@
+"""Nothing lost: a killed run resumes, the same seed gives the same model, export is atomic."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import TINY_MODEL, random_labels, write_captchas
+from keras_captcha import export as export_lib
+from keras_captcha.errors import CaptchaError
+from keras_captcha.train import TrainOptions, prepare_run, train
+
+EPOCHS = 4
+#: Trains through the library (the CLI has no flags for the tiny network), slowed
+#: per batch so that a kill lands inside an epoch.
+TRAIN_CODE = """
+import json, sys, time, keras
+from keras_captcha.train import TrainOptions, train
+slow = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: time.sleep(0.3))
+options = TrainOptions(epochs=int(sys.argv[3]), verbose=2, model=json.loads(sys.argv[4]))
+print(json.dumps(train(sys.argv[1], sys.argv[2], options, callbacks=[slow])))
+"""
+TIMEOUT_SECONDS = 120
+
+
+def _history_epochs(run_dir):
+    path = run_dir / "history.csv"
+    if not path.exists():
+        return []
+    return [int(line.split(",")[0]) for line in path.read_text().splitlines()[1:] if line]
+
+
+def _backed_up_epochs(run_dir):
+    try:
+        return json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def _start(data_dir, run_dir):
+    environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.Popen(
+        [sys.executable, "-c", TRAIN_CODE, str(data_dir), str(run_dir), str(EPOCHS), json.dumps(TINY_MODEL)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_killed_run_resumes_from_its_last_finished_epoch(tmp_path):
+    data_dir, run_dir = tmp_path / "images", tmp_path / "run"
+    write_captchas(data_dir, random_labels(24))
+    first = _start(data_dir, run_dir)
+    try:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while _backed_up_epochs(run_dir) < 1 or not _history_epochs(run_dir):
+            assert first.poll() is None, first.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "no epoch finished in time"
+            time.sleep(0.05)
+        time.sleep(0.4)  # into the next epoch
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        first.kill()
+    backed_up = _backed_up_epochs(run_dir)
+    assert 1 <= backed_up < EPOCHS and not (run_dir / "model.keras").exists()
+
+    second = _start(data_dir, run_dir)
+    try:
+        out, err = second.communicate(timeout=TIMEOUT_SECONDS)
+    finally:
+        second.kill()
+    assert second.returncode == 0, err[-3000:]
+    ran = [line for line in out.splitlines() if line.startswith("Epoch ")]
+    assert ran == [f"Epoch {epoch + 1}/{EPOCHS}" for epoch in range(backed_up, EPOCHS)]
+    assert _history_epochs(run_dir) == list(range(EPOCHS))
+    assert json.loads(out.splitlines()[-1])["epochs"] == EPOCHS
+    assert not (run_dir / "backup").exists()
+    keras.models.load_model(run_dir / "model.keras")
+
+
+def test_resume_drops_log_rows_the_backup_did_not_complete(tmp_path):
+    run_dir = tmp_path / "run"
+    header = "epoch,loss,val_loss\n"
+    (run_dir / "backup").mkdir(parents=True)
+    (run_dir / "history.csv").write_text(header + "0,3,3\n1,2,2\n2,1,1\n3,0.5")  # row 3 cut by the kill
+    (run_dir / "backup" / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+    prepare_run(run_dir, overwrite=False)
+    assert (run_dir / "history.csv").read_text().splitlines() == ["epoch,loss,val_loss", "0,3,3", "1,2,2"]
+    (run_dir / "backup" / "training_metadata.json").unlink()  # killed before the first backup
+    prepare_run(run_dir, overwrite=False)
+    assert not (run_dir / "history.csv").exists()
+
+
+def test_same_seed_and_data_give_the_same_split_and_weights(tiny_dataset, tmp_path):
+    options = TrainOptions(epochs=1, verbose=0, model=TINY_MODEL)
+    runs = [tmp_path / "first", tmp_path / "second"]
+    for run_dir in runs:
+        train(tiny_dataset, run_dir, options)
+    for name in ("train.csv", "validation.csv"):
+        assert (runs[0] / name).read_text() == (runs[1] / name).read_text()
+    first, second = (keras.models.load_model(run / "model.keras").get_weights() for run in runs)
+    assert len(first) == len(second)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def _tree_bytes(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_failing_export_leaves_the_previous_output_untouched(trained_run, tmp_path, monkeypatch):
+    run_dir, _ = trained_run
+    out = tmp_path / "exported"
+    out.mkdir()
+    (out / "captcha_int8.tflite").write_bytes(b"the previous export")
+    (out / "model_card.json").write_text('{"previous": true}')
+    before = _tree_bytes(out)
+    real_convert = export_lib.edge.convert
+    calls = []
+
+    def convert_then_fail(recognizer, variant, calibration_images):
+        calls.append(variant)
+        if len(calls) == 2:  # the first variant is already staged
+            raise CaptchaError("export: simulated failure")
+        return real_convert(recognizer, variant, calibration_images)
+
+    monkeypatch.setattr(export_lib.edge, "convert", convert_then_fail)
+    with pytest.raises(CaptchaError, match="simulated failure"):
+        export_lib.export(run_dir / "model.keras", out, variants=["float32", "float16"])
+    assert _tree_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exported"], "no staging folder is left"
