@@ -14,11 +14,11 @@ import pathlib
 import statistics
 import time
 
-import numpy as np
 import tensorflow as tf
 
 from common import data_dir, emit
 from keras_captcha import data, lite
+from keras_captcha.export import latency_ms
 from keras_captcha.predict import load_keras_model
 
 
@@ -30,18 +30,6 @@ def images_per_second(predict, images, repeats):
         predict(images)
         seconds.append(time.perf_counter() - started)
     return round(len(images) / statistics.median(seconds), 1)
-
-
-def single_image_ms(path, image, runs):
-    runner = lite.LiteRecognizer(path, num_threads=1)
-    for _ in range(20):
-        runner.run(image)
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        runner.run(image)
-        seconds.append(time.perf_counter() - started)
-    return round(statistics.median(seconds) * 1000, 4)
 
 
 def main():
@@ -75,7 +63,9 @@ def main():
     for name, variant in card["variants"].items():
         result["tflite"][name] = {
             "kilobytes": round((folder / variant["file"]).stat().st_size / 1024, 1),
-            "single_image_ms_1_thread": single_image_ms(folder / variant["file"], images[0], args.runs),
+            "single_image_ms_1_thread": latency_ms(
+                lite.LiteRecognizer(folder / variant["file"], num_threads=1), images[0], args.runs, warmup=20
+            ),
             "validation_accuracy": variant["accuracy"],
         }
     emit(result)

@@ -3,6 +3,8 @@
 import os
 import pathlib
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -93,3 +95,21 @@ def probabilities_for():
         return steps
 
     return build
+
+
+BLOCK_TENSORFLOW = """\
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('tensorflow', 'keras'):
+            raise ImportError('blocked ' + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+def run_without_tensorflow(code, *args):
+    """Runs Python `code` with `args` in a process where importing tensorflow or keras fails."""
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_TENSORFLOW + code, *map(str, args)],
+        capture_output=True, text=True, timeout=120,
+    )

@@ -1,14 +1,12 @@
 """Export: SavedModel signatures, TFLite variants, model card, and the TF-free runtime."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import draw_captcha, write_captchas
+from conftest import draw_captcha, run_without_tensorflow, write_captchas
 from keras_captcha import data, decode, export, lite
 from keras_captcha.predict import KerasPredictor, load_keras_model, load_predictor
 
@@ -120,21 +118,12 @@ def test_lite_runtime_works_when_tensorflow_cannot_be_imported(exported, tmp_pat
     out, card, _, _, _ = exported
     image_path = write_captchas(tmp_path, ["ab12"])[0]
     code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('tensorflow', 'keras'):\n"
-        "            raise ImportError('blocked ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
         "from keras_captcha.lite import LiteRecognizer\n"
         "result = LiteRecognizer(sys.argv[1]).predict(sys.argv[2])\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
         "print(repr(result.text), result.confidence)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(out / "captcha_int8.tflite"), str(image_path)],
-        capture_output=True, text=True, timeout=120,
-    )
+    result = run_without_tensorflow(code, out / "captcha_int8.tflite", image_path)
     assert result.returncode == 0, result.stderr
     text, confidence = result.stdout.split()
     assert set(eval(text)) <= set(card["charset"]) and 0 <= float(confidence) <= 1
