@@ -49,9 +49,9 @@ class CaptchaConfig:
             raise CaptchaError(f"the charset {self.charset!r} repeats a character")
         if len(self.conv_filters) != len(self.conv_pools):
             raise CaptchaError("conv_filters and conv_pools must have the same length")
-        if self.height % self.pool_factor(0) or self.width % self.pool_factor(1):
+        if self.height < self.pool_factor(0) or self.width < self.pool_factor(1):
             raise CaptchaError(
-                f"the input size {self.height}x{self.width} is not divisible by the "
+                f"the input size {self.height}x{self.width} is smaller than the "
                 f"pooling factors {self.pool_factor(0)}x{self.pool_factor(1)}"
             )
 
@@ -70,7 +70,7 @@ class CaptchaConfig:
 
     @property
     def time_steps(self):
-        """Length of the output sequence: one step per column left after pooling."""
+        """Length of the output sequence: one step per column left after pooling (floored)."""
         return self.width // self.pool_factor(1)
 
     @property

@@ -24,8 +24,10 @@ def test_config_round_trips_and_checks_itself():
     assert CONFIG.max_label_length == 15
     with pytest.raises(CaptchaError, match="repeats"):
         CaptchaConfig(charset="aa")
-    with pytest.raises(CaptchaError, match="not divisible"):
-        CaptchaConfig(charset="a", width=30)
+    with pytest.raises(CaptchaError, match="smaller than the pooling factors"):
+        CaptchaConfig(charset="a", height=4)
+    odd = CaptchaRecognizer(CONFIG.replace(height=50, width=198))  # pooling floors
+    assert odd.output_shape == (None, 198 // 4, 4)
 
 
 def test_both_models_save_and_load_with_safe_mode(tmp_path):
