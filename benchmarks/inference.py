@@ -2,8 +2,8 @@
 
     KERAS_CAPTCHA_DATA=../shared/data/captcha_images_v2 python benchmarks/inference.py [exported]
 
-Prints JSON: batch throughput (images/s, both cores) of the Keras model and
-of the SavedModel's `serving_default`, and for each TFLite variant its file
+Prints JSON: batch throughput (images/s, both cores, one batch of `--batch`
+images for each) of the Keras model and of the SavedModel's `serving_default`, and for each TFLite variant its file
 size and single-image latency on one thread (median of `--runs` calls after
 warm-up, through `keras_captcha.lite`, quantisation included).
 """
@@ -53,7 +53,7 @@ def main():
     result = {
         "batch_images": len(images),
         "keras_images_per_second": images_per_second(
-            lambda x: recognizer.predict(x, batch_size=256, verbose=0), images, 5
+            lambda x: recognizer.predict(x, batch_size=len(x), verbose=0), images, 5
         ),
         "savedmodel_images_per_second": images_per_second(
             lambda x: serving(images=tf.constant(x)), images, 5
