@@ -243,7 +243,8 @@ def train(data_dir, run_dir, options=None, callbacks=()):
         "model": str(chief_run_dir / MODEL_NAME),
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    if task.is_chief and importlib.util.find_spec("matplotlib"):  # the optional [viz] extra
+    # Every worker draws: predicting may run collective ops the others must join.
+    if importlib.util.find_spec("matplotlib"):  # the optional [viz] extra
         from keras_captcha import viz
 
         viz.write_run_figures(run_dir, KerasPredictor(recognizer), validation_samples)
