@@ -20,7 +20,6 @@ from keras_captcha.errors import CaptchaError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 MANIFEST_NAME = "labels.csv"
-MAX_IMAGE_PIXELS = lite.MAX_IMAGE_PIXELS
 
 DATASET_URL = (
     "https://github.com/AakashKumarNain/CaptchaCracker/raw/master/captcha_images_v2.zip"
@@ -28,9 +27,6 @@ DATASET_URL = (
 DATASET_NAME = "captcha_images_v2"
 DATASET_FILES = 1040
 DEFAULT_DATA_DIR = pathlib.Path("data") / DATASET_NAME
-
-#: ITU-R 601 luma weights, as `tf.image.rgb_to_grayscale` uses.
-GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
 
 
 def list_samples(data_dir, skip_bad=False):
@@ -147,7 +143,7 @@ def decode_image(encoded, height, width):
     color = image[..., :color_channels]
     gray = tf.cond(
         tf.equal(color_channels, 3),
-        lambda: tf.reduce_sum(color * tf.constant(GRAY_WEIGHTS), -1, keepdims=True),
+        lambda: tf.reduce_sum(color * tf.constant(lite.GRAY_WEIGHTS), -1, keepdims=True),
         lambda: color[..., :1],
     )
     gray = gray * alpha + (1.0 - alpha)
