@@ -29,11 +29,11 @@ class CaptchaConfig:
     charset: str
     height: int = 32
     width: int = 128
-    conv_filters: tuple = (16, 32, 48)
+    conv_filters: tuple = (16, 32, 32)
     conv_pools: tuple = ((2, 2), (2, 2), (2, 1))
     projection_units: int = 64
     dropout: float = 0.2
-    rnn_units: int = 48
+    rnn_units: int = 40
     rnn_layers: int = 1
     augment_shift: float = 0.05
 
