@@ -24,7 +24,7 @@ import tensorflow as tf
 from keras_captcha import data as data_lib
 from keras_captcha import decode, edge, lite
 from keras_captcha.errors import CaptchaError
-from keras_captcha.predict import KerasPredictor, load_keras_model
+from keras_captcha.predict import KerasPredictor, SavedModelPredictor, load_keras_model
 
 CARD_NAME = lite.CARD_NAME
 SAVED_MODEL_DIR = "saved_model"
@@ -92,13 +92,10 @@ def list_ops(tflite_bytes):
 
     names = {value: name for name, value in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
     model = schema.Model.GetRootAsModel(tflite_bytes, 0)
-    codes = []
-    for i in range(model.OperatorCodesLength()):
-        code = model.OperatorCodes(i)
-        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        codes.append(names.get(builtin, "CUSTOM") if builtin else "ADD")
-        if builtin == schema.BuiltinOperator.CUSTOM:
-            codes[-1] = "CUSTOM"
+    codes = [
+        names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+        for code in map(model.OperatorCodes, range(model.OperatorCodesLength()))
+    ]
     counts = {}
     for s in range(model.SubgraphsLength()):
         subgraph = model.Subgraphs(s)
@@ -238,12 +235,11 @@ def export(model_path, out_dir, validation_samples=None, calibration_samples=Non
 
 
 def _check_savedmodel(path, images, keras_texts, samples):
-    loaded = tf.saved_model.load(str(path))
-    probabilities = loaded.signatures["serving_default"](images=tf.constant(images))["probabilities"]
-    charset = json.loads(pathlib.Path(loaded.model_card.asset_path.numpy().decode()).read_text())["charset"]
-    texts = [text for text, _ in decode.greedy_decode(probabilities.numpy(), charset)]
+    predictor = SavedModelPredictor(path)
+    charset = predictor.config.charset
+    texts = [text for text, _ in decode.greedy_decode(predictor.probabilities(images), charset)]
     encoded = tf.constant([pathlib.Path(p).read_bytes() for p, _ in samples])
-    byte_texts = loaded.signatures["predict_bytes"](encoded_images=encoded)["text"].numpy()
+    byte_texts = predictor.signatures["predict_bytes"](encoded_images=encoded)["text"].numpy()
     byte_texts = [text.decode("utf-8") for text in byte_texts]
     if texts != keras_texts or byte_texts != keras_texts:
         raise CaptchaError("export: the SavedModel's signatures do not decode like the Keras model")

@@ -52,6 +52,7 @@ class SavedModelPredictor(KerasPredictor):
             card_path = loaded.model_card.asset_path.numpy().decode()
         except Exception as error:  # TF raises many types for a bad folder
             raise CaptchaError(f"{path}: not a keras_captcha SavedModel ({error})") from None
+        self.signatures = loaded.signatures
         self.model = loaded.signatures["serving_default"]
         self.config = CaptchaConfig.from_dict(json.loads(pathlib.Path(card_path).read_text())["model"])
 
