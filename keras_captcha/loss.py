@@ -30,7 +30,7 @@ class CTCLoss(keras.layers.Layer):
 
     Call with `labels` (batch, max_length) int32, ids 1..n padded with the
     blank 0, and `probabilities` (batch, time_steps, classes) softmax output.
-    The loss is `keras.ops.ctc_loss` on the log-probabilities (a valid set of
+    The loss is TensorFlow's CTC on the log-probabilities (a valid set of
     logits, since log-softmax of log p is log p). It also tracks greedy-decoded
     exact-match `accuracy` and character error rate `cer`, which Keras reports
     for training and (prefixed `val_`) validation every epoch.
@@ -48,8 +48,16 @@ class CTCLoss(keras.layers.Layer):
         batch_size, time_steps = ops.shape(probabilities)[0], ops.shape(probabilities)[1]
         output_length = ops.full((batch_size,), time_steps, dtype="int32")
         log_probabilities = ops.log(probabilities + self.epsilon)
-        loss = ops.ctc_loss(
-            labels, log_probabilities, label_length, output_length, mask_index=BLANK_INDEX
+        # tf.nn.ctc_loss on sparse labels runs TensorFlow's fused CTC kernel;
+        # keras.ops.ctc_loss passes dense labels, which take a graph-built
+        # forward-backward pass four times slower on CPU (benchmarks/RESULTS.md).
+        loss = tf.nn.ctc_loss(
+            tf.sparse.from_dense(labels),
+            log_probabilities,
+            label_length=None,
+            logit_length=output_length,
+            logits_time_major=False,
+            blank_index=BLANK_INDEX,
         )
         self.add_loss(ops.mean(loss))
 
