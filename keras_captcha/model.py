@@ -1,8 +1,10 @@
 """The network: conv blocks -> columns as time steps -> bidirectional GRU -> per-step classes."""
 
+import math
+
 import keras
 
-from keras_captcha.config import CaptchaConfig
+from keras_captcha.config import BLANK_INDEX, CaptchaConfig
 from keras_captcha.loss import CTCLoss
 
 
@@ -37,10 +39,12 @@ class CaptchaRecognizer(keras.Model):
             x = keras.layers.Conv2D(
                 filters, 3, padding="same", use_bias=False, name=f"conv{block}"
             )(x)
+            # Pooling first: normalising and rectifying the pooled map costs a
+            # quarter as much (the full-size maps made training memory-bound).
+            x = keras.layers.MaxPooling2D(pool, name=f"conv{block}_pool")(x)
             # momentum 0.9: with ~30 steps an epoch the default 0.99 lags for epochs
             x = keras.layers.BatchNormalization(momentum=0.9, name=f"conv{block}_norm")(x)
             x = keras.layers.ReLU(name=f"conv{block}_relu")(x)
-            x = keras.layers.MaxPooling2D(pool, name=f"conv{block}_pool")(x)
         # (batch, h, w, c) -> (batch, w, h, c) -> (batch, time_steps, h * c)
         x = keras.layers.Permute((2, 1, 3), name="columns")(x)
         x = keras.layers.Reshape(
@@ -82,6 +86,28 @@ class CaptchaRecognizer(keras.Model):
         )
         copy.set_weights(self.get_weights())
         return copy
+
+
+def set_blank_prior(recognizer, label_length):
+    """Starts the output layer at CTC's prior: blank on most steps, characters uniform.
+
+    A label of `label_length` characters over `time_steps` steps leaves about
+    `time_steps - label_length` blank steps, so the blank's bias is set to
+    log((time_steps - label_length) * len(charset) / label_length) above the
+    characters'. From the default (uniform) start, CTC first spends epochs
+    learning this all-blank output and then sits on that plateau; from here
+    validation accuracy rises from the second epoch (benchmarks/RESULTS.md).
+    """
+    config = recognizer.config
+    if not 0 < label_length < config.time_steps:
+        raise ValueError(f"label_length must be in (0, {config.time_steps}), got {label_length}")
+    logits = recognizer.get_layer("logits")
+    kernel, bias = logits.get_weights()
+    bias[:] = 0.0
+    bias[BLANK_INDEX] = math.log(
+        (config.time_steps - label_length) * len(config.charset) / label_length
+    )
+    logits.set_weights([kernel, bias])
 
 
 def build_training_model(recognizer):

@@ -19,6 +19,7 @@ import json
 import math
 import pathlib
 import shutil
+import statistics
 import time
 
 import keras
@@ -27,7 +28,7 @@ from keras_captcha import data as data_lib
 from keras_captcha import distribute
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
-from keras_captcha.model import CaptchaRecognizer, build_training_model
+from keras_captcha.model import CaptchaRecognizer, build_training_model, set_blank_prior
 
 MODEL_NAME = "model.keras"
 #: The metric that picks the best epoch and stops training.
@@ -63,8 +64,7 @@ def learning_rate_schedule(options, steps_per_epoch):
     """One cycle: linear warm-up from 0 to `learning_rate` over `warmup_fraction`
     of the steps, then cosine decay to 2% of it.
 
-    A short warm-up lengthens CTC's all-blank plateau; 15% ends it soonest
-    (benchmarks/RESULTS.md).
+    The warm-up fraction was chosen in benchmarks/RESULTS.md (15% against 5% and 30%).
     """
     total_steps = options.epochs * steps_per_epoch
     warmup_steps = max(int(options.warmup_fraction * total_steps), 1)
@@ -213,6 +213,7 @@ def train(data_dir, run_dir, options=None, callbacks=()):
     )
     with strategy.scope():
         recognizer = CaptchaRecognizer(config, name="captcha_recognizer")
+        set_blank_prior(recognizer, statistics.mean(len(label) for _, label in train_samples))
         trainer = build_training_model(recognizer)
         steps_per_epoch = math.ceil(len(train_samples) / global_batch_size)
         trainer.compile(

@@ -7,7 +7,7 @@ from conftest import TINY_MODEL
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
 from keras_captcha.loss import CTCLoss
-from keras_captcha.model import CaptchaRecognizer, build_training_model
+from keras_captcha.model import CaptchaRecognizer, build_training_model, set_blank_prior
 
 CONFIG = CaptchaConfig(charset="abc", **TINY_MODEL)
 
@@ -52,6 +52,21 @@ def test_variant_without_dropout_and_fixed_batch_gives_the_same_output():
     assert not any(isinstance(layer, training_only) for layer in variant.layers)
     image = np.random.default_rng(1).random((1, 32, 128, 1), dtype="float32")
     np.testing.assert_allclose(variant.predict(image, verbose=0), model.predict(image, verbose=0), atol=1e-6)
+
+
+def test_blank_prior_starts_every_step_on_the_blank():
+    model = CaptchaRecognizer(CONFIG)
+    set_blank_prior(model, label_length=4)
+    bias = model.get_layer("logits").get_weights()[1]
+    # 32 steps, 4 characters: 28 blank steps against 4 spread over 3 characters
+    assert bias[0] == pytest.approx(np.log(28 * 3 / 4))
+    assert not bias[1:].any()
+    image = np.random.default_rng(3).random((1, 32, 128, 1), dtype="float32")
+    probabilities = model.predict(image, verbose=0)[0]
+    assert (probabilities.argmax(-1) == 0).all()
+    assert probabilities[:, 0].mean() == pytest.approx(28 / 32, abs=0.05)
+    with pytest.raises(ValueError, match="label_length"):
+        set_blank_prior(model, label_length=32)
 
 
 def test_loss_layer_matches_keras_ctc_loss_and_scores_greedy_paths():
