@@ -45,12 +45,12 @@ class TrainOptions:
     the number of replicas.
     """
 
-    epochs: int = 40
-    batch_size: int = 8
-    learning_rate: float = 3e-3
+    epochs: int = 20
+    batch_size: int = 32
+    learning_rate: float = 6e-3
     warmup_fraction: float = 0.15
     patience: int = 10
-    min_epochs: int = 25
+    min_epochs: int = 10
     validation_fraction: float = 0.1
     seed: int = 0
     skip_bad: bool = False
