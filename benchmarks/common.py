@@ -27,6 +27,16 @@ class TimeToAccuracy(keras.callbacks.Callback):
         super().__init__()
         self.started, self.target, self.stop = started, target, stop
         self.epoch_seconds, self.hit = [], None
+        # per epoch: seconds of the training steps alone (until validation starts)
+        self.train_loop_seconds, self._epoch_began = [], None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_began = time.perf_counter()
+
+    def on_test_begin(self, logs=None):
+        if self._epoch_began is not None:  # validation inside fit, not a separate evaluate
+            self.train_loop_seconds.append(time.perf_counter() - self._epoch_began)
+            self._epoch_began = None
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self.started
