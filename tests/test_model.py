@@ -1,13 +1,19 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import ops
 
 from conftest import TINY_MODEL
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
 from keras_captcha.loss import CTCLoss
-from keras_captcha.model import CaptchaRecognizer, build_training_model, set_blank_prior
+from keras_captcha.model import (
+    CaptchaRecognizer,
+    FusedBatchNormalization,
+    build_training_model,
+    set_blank_prior,
+)
 
 CONFIG = CaptchaConfig(charset="abc", **TINY_MODEL)
 
@@ -52,6 +58,32 @@ def test_variant_without_dropout_and_fixed_batch_gives_the_same_output():
     assert not any(isinstance(layer, training_only) for layer in variant.layers)
     image = np.random.default_rng(1).random((1, 32, 128, 1), dtype="float32")
     np.testing.assert_allclose(variant.predict(image, verbose=0), model.predict(image, verbose=0), atol=1e-6)
+
+
+def test_fused_batch_norm_trains_like_keras_batch_norm():
+    maps = np.random.default_rng(4).normal(2.0, 3.0, (8, 6, 10, 4)).astype("float32")
+    keras_norm = keras.layers.BatchNormalization(momentum=0.9)
+    fused_norm = FusedBatchNormalization(momentum=0.9)
+    for norm in (keras_norm, fused_norm):
+        norm.build(maps.shape)
+        norm.set_weights([np.linspace(0.5, 2.0, 4, dtype="float32")] * 2 + [np.zeros(4), np.ones(4)])
+    outputs, gradients = [], []
+    for norm in (keras_norm, fused_norm):
+        with tf.GradientTape() as tape:
+            output = norm(maps, training=True)
+            loss = tf.reduce_sum(tf.sin(output))
+        outputs.append(output)
+        gradients.append(tape.gradient(loss, norm.trainable_variables))
+    np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)
+    for fused, reference in zip(gradients[1], gradients[0]):
+        np.testing.assert_allclose(fused, reference, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(fused_norm.moving_mean, keras_norm.moving_mean, atol=1e-6)
+    # the fused kernel's batch variance has Bessel's correction: n / (n - 1), n = 480
+    batch_variance = maps.var(axis=(0, 1, 2))
+    np.testing.assert_allclose(
+        fused_norm.moving_variance, 0.9 + 0.1 * batch_variance * 480 / 479, rtol=1e-5
+    )
+    np.testing.assert_allclose(fused_norm(maps), keras_norm(maps), atol=1e-2)  # inference
 
 
 def test_blank_prior_starts_every_step_on_the_blank():
