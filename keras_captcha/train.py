@@ -1,7 +1,7 @@
 """Training: a data folder -> a run folder holding `model.keras` and its logs.
 
     from keras_captcha.train import TrainOptions, train
-    result = train("data/captcha_images_v2", "runs/first", TrainOptions(epochs=40))
+    result = train("data/captcha_images_v2", "runs/first", TrainOptions(epochs=30))
     print(result["val_accuracy"], result["model"])
 
 Everything a run writes goes into its folder: the split's file lists
