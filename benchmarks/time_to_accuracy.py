@@ -9,7 +9,8 @@ and tracing included) to the end of the first epoch whose validation accuracy
 reaches the target, and then to its saved model. The reference is the keras.io
 "OCR model for reading captchas" recipe: 200x50 input, Conv 32 and 64 with 2x2
 pooling, Dense 64, dropout 0.2, BiLSTM 128 and 64 with dropout 0.25, Adam 1e-3,
-batch 16, stopped once it reaches the target. Prints JSON.
+batch 16, stopped once it reaches the target. `--runs` pairs (3 by default)
+alternate the two; the JSON holds every run and the medians.
 
 Throughput is reported twice, as medians over the epochs after the first:
 `train_images_per_second` counts the training steps alone (epoch start to the
@@ -103,21 +104,46 @@ def summarise(timer, train_images):
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0, help="split and initialisation seed")
-    parser.add_argument("--skip-reference", action="store_true")
-    parser.add_argument("--reference-max-epochs", type=int, default=60)
-    args = parser.parse_args()
-    folder = data_dir()
-    result = {"seed": args.seed, "default": run_default(folder, args.seed)}
+def run_pair(folder, args):
+    """One default run, then (unless skipped) the reference on the same split."""
+    result = {"default": run_default(folder, args.seed)}
     print(json.dumps(result), file=sys.stderr, flush=True)  # kept if the reference fails
     if not args.skip_reference:
         result["reference_keras_io"] = run_reference(folder, args.seed, args.reference_max_epochs)
         ours = result["default"]["first_99_seconds"]
         theirs = result["reference_keras_io"]["first_99_seconds"]
         result["reference_over_default"] = round(theirs / ours, 2) if ours and theirs else None
-    emit(result)
+    return result
+
+
+def medians(runs):
+    """The median of every number over the runs, per model, and of the ratio."""
+    summary = {}
+    for key in ("default", "reference_keras_io"):
+        if key in runs[0]:
+            summary[key] = {
+                field: statistics.median(run[key][field] for run in runs)
+                for field, value in runs[0][key].items()
+                if isinstance(value, (int, float)) and all(
+                    isinstance(run[key][field], (int, float)) for run in runs
+                )
+            }
+    ratios = [run.get("reference_over_default") for run in runs]
+    if all(ratios) and "reference_keras_io" in runs[0]:
+        summary["reference_over_default"] = statistics.median(ratios)
+    return summary
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="split and initialisation seed")
+    parser.add_argument("--runs", type=int, default=3, help="default/reference pairs to run")
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--reference-max-epochs", type=int, default=60)
+    args = parser.parse_args()
+    folder = data_dir()
+    runs = [run_pair(folder, args) for _ in range(args.runs)]
+    emit({"seed": args.seed, "median": medians(runs), "runs": runs})
 
 
 if __name__ == "__main__":
