@@ -118,6 +118,29 @@ def greedy_decode_graph(probabilities, max_length):
     return label_ids, character_confidence, confidence
 
 
+def _normalise_before_pooling(layers):
+    """Moves each inference batch norm in front of the max pooling before it.
+
+    A batch norm at inference is a per-channel `x * scale + offset`; with every
+    scale positive it commutes with max pooling, and placed right after the
+    convolution the converter folds it into the CONV_2D weights (one MUL and
+    one ADD fewer per block). A block with a scale <= 0 keeps its order.
+    """
+    ordered = list(layers)
+    for index in range(1, len(ordered) - 1):
+        pool, norm = ordered[index], ordered[index + 1]
+        if not (
+            isinstance(ordered[index - 1], keras.layers.Conv2D)
+            and isinstance(pool, keras.layers.MaxPooling2D)
+            and isinstance(norm, keras.layers.BatchNormalization)
+        ):
+            continue
+        scale = np.asarray(norm.gamma) / np.sqrt(np.asarray(norm.moving_variance) + norm.epsilon)
+        if (scale > 0).all():
+            ordered[index], ordered[index + 1] = norm, pool
+    return ordered
+
+
 def edge_function(recognizer, form, decoded=False):
     """A tf.function (1, height, width, 1) float32 -> {"probabilities", ...} for conversion."""
     config = recognizer.config
@@ -132,6 +155,7 @@ def edge_function(recognizer, form, decoded=False):
                 _gru_weights(layer.backward_layer),
             )
         layers.append(layer)
+    layers = _normalise_before_pooling(layers)
 
     @tf.function(
         input_signature=[tf.TensorSpec((1, config.height, config.width, 1), tf.float32, name="image")]

@@ -151,3 +151,33 @@ def test_shipped_model_reads_real_captchas(real_data):
     predictions = recognizer.predict([path for path, _ in samples])
     accuracy, _ = decode.score([label for _, label in samples], [p.text for p in predictions])
     assert accuracy >= 0.95  # mostly training images: a smoke test, not a measurement
+
+
+def test_edge_graph_normalises_before_pooling_only_where_that_is_exact():
+    import keras
+
+    from keras_captcha import edge
+    from keras_captcha.config import CaptchaConfig
+    from keras_captcha.model import CaptchaRecognizer
+
+    recognizer = CaptchaRecognizer(
+        CaptchaConfig(charset="ab", conv_filters=(4, 4), conv_pools=((2, 2), (2, 2)))
+    ).variant(batch_size=1)
+    first_norm = recognizer.get_layer("conv1_norm")
+    gamma, beta, mean, variance = first_norm.get_weights()
+    first_norm.set_weights([-gamma, beta, mean, variance])  # negative scale: not exact
+    recognizer.get_layer("conv2_norm").set_weights(
+        [np.array(values, "float32") for values in
+         ([0.5, 1, 2, 3], [0.1, -0.2, 0.3, 0], [0.2, -0.1, 0, 0.4], [0.5, 1, 2, 0.3])]
+    )
+    layers = [layer for layer in recognizer.layers if not isinstance(layer, keras.layers.InputLayer)]
+    names = [layer.name for layer in edge._normalise_before_pooling(layers)]
+    assert names[:8] == [
+        "conv1", "conv1_pool", "conv1_norm", "conv1_relu",
+        "conv2", "conv2_norm", "conv2_pool", "conv2_relu",
+    ]
+    image = np.random.default_rng(5).random((1, 32, 128, 1), dtype="float32")
+    x = image
+    for layer in edge._normalise_before_pooling(layers):
+        x = layer(x, training=False)
+    np.testing.assert_allclose(x, recognizer.predict(image, verbose=0), atol=1e-5)
