@@ -126,11 +126,14 @@ def evaluate(predictor, samples):
     """
     for path, label in samples:
         predictor.config.check_characters(label, path)
+    return score_results(samples, predictor.predict_files([path for path, _ in samples]))
+
+
+def score_results(samples, results):
+    """The `evaluate` report of `(text, confidence)` results already predicted for `samples`."""
     paths = [path for path, _ in samples]
     targets = [label for _, label in samples]
-    results = predictor.predict_files(paths)
-    predictions = [text for text, _ in results]
-    accuracy, cer = decode.score(targets, predictions)
+    accuracy, cer = decode.score(targets, [text for text, _ in results])
     mismatches = [
         {"path": path, "target": target, "prediction": text, "confidence": confidence}
         for path, target, (text, confidence) in zip(paths, targets, results)

@@ -231,9 +231,11 @@ def train(data_dir, run_dir, options=None, callbacks=()):
         trainer.load_weights(run_dir / "best.weights.h5")
     recognizer.save(run_dir / MODEL_NAME)
 
-    from keras_captcha.predict import KerasPredictor, evaluate
+    from keras_captcha.predict import KerasPredictor, score_results
 
-    report = evaluate(KerasPredictor(recognizer), validation_samples)
+    # Every worker predicts and draws: predicting may run collective ops the others must join.
+    predictions = KerasPredictor(recognizer).predict_files([path for path, _ in validation_samples])
+    report = score_results(validation_samples, predictions)
     summary = {
         "val_accuracy": report["accuracy"],
         "val_cer": report["cer"],
@@ -244,11 +246,10 @@ def train(data_dir, run_dir, options=None, callbacks=()):
         "model": str(chief_run_dir / MODEL_NAME),
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    # Every worker draws: predicting may run collective ops the others must join.
     if importlib.util.find_spec("matplotlib"):  # the optional [viz] extra
         from keras_captcha import viz
 
-        viz.write_run_figures(run_dir, KerasPredictor(recognizer), validation_samples)
+        viz.write_run_figures(run_dir, samples=validation_samples, predictions=predictions)
     if run_dir != chief_run_dir:  # a non-chief worker's temporary folder
         shutil.rmtree(run_dir, ignore_errors=True)
     return summary

@@ -273,20 +273,23 @@ def ctc_heatmap(image, probabilities, charset, target=None):
     return figure
 
 
-def write_run_figures(run_dir, predictor=None, samples=None, limit=16):
+def write_run_figures(run_dir, predictor=None, samples=None, limit=16, predictions=None):
     """Writes `training_curves.png` and `validation_predictions.png` into `run_dir`.
 
-    `predictor` (see `keras_captcha.predict`) defaults to the run's
-    `model.keras` and `samples` to its `validation.csv`. Returns the two paths.
+    `samples` default to the run's `validation.csv`. `predictions`, their
+    `(text, confidence)` pairs, are made by `predictor` (see
+    `keras_captcha.predict`; default: the run's `model.keras`) unless given.
+    Returns the two paths.
     """
     from keras_captcha import data, predict
 
     run_dir = pathlib.Path(run_dir)
-    predictor = predictor or predict.load_predictor(run_dir / "model.keras")
     samples = samples if samples is not None else data.list_samples(run_dir / "validation.csv")
+    if predictions is None:
+        predictor = predictor or predict.load_predictor(run_dir / "model.keras")
+        predictions = predictor.predict_files([path for path, _ in samples])
     curves_path = run_dir / "training_curves.png"
     predictions_path = run_dir / "validation_predictions.png"
     training_curves(run_dir / "history.csv").savefig(curves_path, dpi=100)
-    predictions = predictor.predict_files([path for path, _ in samples])
     prediction_grid(samples, predictions, limit=limit).savefig(predictions_path, dpi=100)
     return curves_path, predictions_path
