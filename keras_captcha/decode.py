@@ -27,6 +27,16 @@ def restrict(probabilities, charset, allowed):
     return masked / masked.sum(-1, keepdims=True)
 
 
+def best_path(probabilities):
+    """(..., time_steps, classes) -> (argmax class per step, mask of the steps that emit it).
+
+    A step emits its class unless it is the blank or repeats the step before.
+    """
+    best = np.asarray(probabilities).argmax(-1)
+    previous = np.concatenate([np.full_like(best[..., :1], BLANK_INDEX), best[..., :-1]], axis=-1)
+    return best, (best != BLANK_INDEX) & (best != previous)
+
+
 def greedy_decode(probabilities, charset):
     """Best-path CTC decoding.
 
@@ -36,10 +46,8 @@ def greedy_decode(probabilities, charset):
     sure decision on the path, blanks included), in [0, 1].
     """
     probabilities = np.asarray(probabilities)
-    best = probabilities.argmax(-1)
+    best, emitted = best_path(probabilities)
     best_probability = probabilities.max(-1)
-    previous = np.pad(best[:, :-1], ((0, 0), (1, 0)), constant_values=BLANK_INDEX)
-    emitted = (best != BLANK_INDEX) & (best != previous)
     return [
         ("".join(charset[i - 1] for i in ids[keep]), float(step_probability.min()))
         for ids, keep, step_probability in zip(best, emitted, best_probability)

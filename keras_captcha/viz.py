@@ -19,7 +19,6 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from keras_captcha import decode
-from keras_captcha.config import BLANK_INDEX
 
 #: The metrics of `history.csv` that `training_curves` draws, one panel each.
 CURVES = (
@@ -253,15 +252,14 @@ def ctc_heatmap(image, probabilities, charset, target=None):
     )
     class_names = ["blank"] + list(charset)
     heat_axes.set_yticks(range(classes), class_names, family="monospace", fontsize=8)
-    best = probabilities.argmax(-1)
-    for step in range(time_steps):
-        if best[step] != BLANK_INDEX and (step == 0 or best[step] != best[step - 1]):
-            character = charset[best[step] - 1]
-            image_axes.axvline(step + 0.5, color=MISTAKE_COLOR, linewidth=0.8)
-            image_axes.text(step + 0.5, 0, character, color=MISTAKE_COLOR, ha="center", va="bottom")
-            heat_axes.plot(
-                step + 0.5, best[step], "o", markersize=9, fillstyle="none", color=MISTAKE_COLOR
-            )
+    best, emitted = decode.best_path(probabilities)
+    for step in np.flatnonzero(emitted):
+        character = charset[best[step] - 1]
+        image_axes.axvline(step + 0.5, color=MISTAKE_COLOR, linewidth=0.8)
+        image_axes.text(step + 0.5, 0, character, color=MISTAKE_COLOR, ha="center", va="bottom")
+        heat_axes.plot(
+            step + 0.5, best[step], "o", markersize=9, fillstyle="none", color=MISTAKE_COLOR
+        )
     pixels_per_step = image.shape[1] // time_steps
     heat_axes.set(xlabel=f"time step ({pixels_per_step} input columns each)", ylabel="class")
     heat_axes.set_xlim(0, time_steps)
