@@ -1,5 +1,6 @@
 """Shared fixtures: small generated captcha datasets, a trained tiny run, the real data."""
 
+import io
 import os
 import pathlib
 import random
@@ -46,6 +47,35 @@ def write_captchas(folder, labels, suffix=".png", **kwargs):
         draw_captcha(label, seed=index, **kwargs).save(path)
         paths.append(path)
     return paths
+
+
+def encode_image(image, fmt="PNG", **kwargs):
+    """A PIL image saved to `fmt` in memory -> the file's bytes."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def sixteen_bit_image():
+    """A 200x50 16-bit grayscale ramp."""
+    return Image.fromarray((np.arange(50 * 200).reshape(50, 200) * 6).astype(np.uint16))
+
+
+def run_cli(capsys, *argv):
+    """Runs `keras-captcha argv...` in-process -> (exit code, stdout, stderr)."""
+    from keras_captcha import cli
+
+    code = cli.main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_user_error(capsys, argv, message):
+    """The CLI exits 2 with one line on stderr holding `message`, and no traceback."""
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert message in err, err
 
 
 def random_labels(count, charset=TINY_CHARSET, lengths=(3, 5), seed=0):

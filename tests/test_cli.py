@@ -2,14 +2,8 @@ import json
 
 import pytest
 
-from conftest import write_captchas
+from conftest import assert_user_error, run_cli, write_captchas
 from keras_captcha import cli
-
-
-def run(capsys, *argv):
-    code = cli.main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_train_writes_a_complete_run(trained_run):
@@ -26,14 +20,14 @@ def test_train_writes_a_complete_run(trained_run):
 def test_cli_train_refuses_a_finished_run(trained_run, capsys, tiny_dataset):
     run_dir, _ = trained_run
     before = (run_dir / "model.keras").read_bytes()
-    code, _, err = run(capsys, "train", "--data", tiny_dataset, "--out", run_dir, "--epochs", 1)
+    code, _, err = run_cli(capsys, "train", "--data", tiny_dataset, "--out", run_dir, "--epochs", 1)
     assert code == 2
     assert err.strip().endswith("pass --overwrite") and "Traceback" not in err
     assert (run_dir / "model.keras").read_bytes() == before
 
 
 def test_cli_train_end_to_end(tiny_dataset, tmp_path, capsys):
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "train", "--data", tiny_dataset, "--out", tmp_path / "run", "--epochs", 1,
         "--height", 16, "--width", 64, "--batch-size", 16,
     )
@@ -43,7 +37,7 @@ def test_cli_train_end_to_end(tiny_dataset, tmp_path, capsys):
 
 def test_evaluate_json_reports_accuracy_cer_and_mismatches(trained_run, tiny_dataset, capsys):
     run_dir, _ = trained_run
-    code, out, _ = run(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv", "--json")
+    code, out, _ = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv", "--json")
     assert code == 0
     report = json.loads(out)
     assert report["n"] == 4 and set(report) == {"n", "accuracy", "cer", "mismatches"}
@@ -54,7 +48,7 @@ def test_evaluate_json_reports_accuracy_cer_and_mismatches(trained_run, tiny_dat
 
 def test_evaluate_text_lists_target_next_to_prediction(trained_run, capsys):
     run_dir, _ = trained_run
-    code, out, _ = run(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv")
+    code, out, _ = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv")
     assert code == 0
     assert out.splitlines()[-1].startswith("4 images: accuracy")
 
@@ -62,22 +56,15 @@ def test_evaluate_text_lists_target_next_to_prediction(trained_run, capsys):
 def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
     run_dir, _ = trained_run
     images = sorted(tiny_dataset.iterdir())[:3]
-    code, out, _ = run(capsys, "predict", *images, "--model", run_dir / "model.keras")
+    code, out, _ = run_cli(capsys, "predict", *images, "--model", run_dir / "model.keras")
     assert code == 0
     lines = [line.split("\t") for line in out.splitlines()]
     assert [line[0] for line in lines] == [str(p) for p in images]
     charset = "abcde12"
     for _, text, confidence in lines:
         assert set(text) <= set(charset) and 0 <= float(confidence) <= 1
-    code, out, _ = run(capsys, "predict", images[0], "--model", run_dir / "model.keras", "--json")
+    code, out, _ = run_cli(capsys, "predict", images[0], "--model", run_dir / "model.keras", "--json")
     assert set(json.loads(out)) == {"path", "text", "confidence"}
-
-
-def assert_user_error(capsys, argv, message):
-    code, _, err = run(capsys, *argv)
-    assert code == 2, err
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1 and message in err, err
 
 
 def test_bad_data_errors_name_the_file(tmp_path, capsys):

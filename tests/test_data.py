@@ -1,4 +1,3 @@
-import io
 import zipfile
 
 import numpy as np
@@ -6,7 +5,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import draw_captcha, write_captchas
+from conftest import draw_captcha, encode_image, write_captchas
 from keras_captcha import data
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
@@ -74,7 +73,7 @@ def test_decodes_every_format_to_the_same_grayscale(tmp_path, suffix):
     image = draw_captcha("ab12", mode="RGB")
     image.save(tmp_path / f"x{suffix}")
     decoded = data.decode_image(tf.io.read_file(str(tmp_path / f"x{suffix}")), 32, 128).numpy()
-    reference = data.decode_image(_png_bytes(image), 32, 128).numpy()
+    reference = data.decode_image(tf.constant(encode_image(image)), 32, 128).numpy()
     tolerance = 0.08 if suffix in (".jpg", ".gif") else 1e-6
     assert decoded.shape == (32, 128, 1)
     assert np.abs(decoded - reference).mean() < tolerance
@@ -82,14 +81,8 @@ def test_decodes_every_format_to_the_same_grayscale(tmp_path, suffix):
 
 def test_transparency_is_composited_over_white():
     clear = Image.new("RGBA", (20, 10), (0, 0, 0, 0))
-    decoded = data.decode_image(_png_bytes(clear), 10, 20).numpy()
+    decoded = data.decode_image(tf.constant(encode_image(clear)), 10, 20).numpy()
     np.testing.assert_allclose(decoded, 1.0)
-
-
-def _png_bytes(image):
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return tf.constant(buffer.getvalue())
 
 
 @pytest.mark.parametrize(

@@ -13,23 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from conftest import draw_captcha
-from keras_captcha import cli, data, lite
+from conftest import assert_user_error, draw_captcha, encode_image, run_cli, sixteen_bit_image
+from keras_captcha import data, lite
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
-
-
-def run_cli(capsys, *argv):
-    code = cli.main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(capsys, argv, message):
-    code, _, err = run_cli(capsys, *argv)
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    assert message in err, err
 
 
 def _png_of_size(width, height):
@@ -45,14 +32,8 @@ def _png_of_size(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
-def _encoded(image, fmt, **kwargs):
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
-
-
 def _truncated_png():
-    whole = _encoded(draw_captcha("abc"), "PNG")
+    whole = encode_image(draw_captcha("abc"), "PNG")
     return whole[: len(whole) // 2]
 
 
@@ -61,8 +42,8 @@ UNREADABLE = {
     "empty.png": (lambda: b"", "empty file"),
     "text.png": (lambda: b"just some words\n", "not a readable image"),
     "huge.png": (lambda: _png_of_size(20000, 20000), "pixel limit"),
-    "tiff.png": (lambda: _encoded(draw_captcha("abc"), "TIFF"), "TIFF images are not supported"),
-    "palette.bmp": (lambda: _encoded(draw_captcha("abc", mode="RGB").convert("P"), "BMP"), "BMP images"),
+    "tiff.png": (lambda: encode_image(draw_captcha("abc"), "TIFF"), "TIFF images are not supported"),
+    "palette.bmp": (lambda: encode_image(draw_captcha("abc", mode="RGB").convert("P"), "BMP"), "BMP images"),
 }
 
 
@@ -72,15 +53,15 @@ def test_unreadable_images_are_one_line_errors(trained_run, tmp_path, capsys, na
     path = tmp_path / name
     path.write_bytes(make())
     model = trained_run[0] / "model.keras"
-    assert_one_line_error(capsys, ["predict", path, "--model", model], f"{path}: ")
-    assert_one_line_error(capsys, ["predict", path, "--model", model], message)
+    assert_user_error(capsys, ["predict", path, "--model", model], f"{path}: ")
+    assert_user_error(capsys, ["predict", path, "--model", model], message)
     with pytest.raises(CaptchaError, match=message):
         lite.preprocess(path, 32, 128)
 
 
 def test_a_bad_image_in_a_dataset_is_named_by_evaluate(trained_run, tmp_path, capsys):
     (tmp_path / "abc.png").write_bytes(_truncated_png())
-    assert_one_line_error(
+    assert_user_error(
         capsys, ["evaluate", "--model", trained_run[0] / "model.keras", "--data", tmp_path], "abc.png"
     )
 
@@ -95,24 +76,24 @@ def test_huge_image_is_refused_from_its_header(tmp_path):
 def _exif_rotated():
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to display
-    return _encoded(draw_captcha("ab12", mode="RGB"), "JPEG", exif=exif.tobytes())
+    return encode_image(draw_captcha("ab12", mode="RGB"), "JPEG", exif=exif.tobytes())
 
 
 def _cmyk():
-    return _encoded(draw_captcha("ab12", mode="RGB").convert("CMYK"), "JPEG")
+    return encode_image(draw_captcha("ab12", mode="RGB").convert("CMYK"), "JPEG")
 
 
 def _sixteen_bit():
-    return _encoded(Image.fromarray((np.arange(50 * 200).reshape(50, 200) * 6).astype(np.uint16)), "PNG")
+    return encode_image(sixteen_bit_image())
 
 
 ODD = {
-    "one_pixel.png": lambda: _encoded(Image.new("L", (1, 1), 77), "PNG"),
-    "palette.png": lambda: _encoded(draw_captcha("ab12", mode="RGB").convert("P"), "PNG"),
+    "one_pixel.png": lambda: encode_image(Image.new("L", (1, 1), 77), "PNG"),
+    "palette.png": lambda: encode_image(draw_captcha("ab12", mode="RGB").convert("P"), "PNG"),
     "cmyk.jpg": _cmyk,
     "sixteen_bit.png": _sixteen_bit,
     "exif_rotated.jpg": _exif_rotated,
-    "капча_ü 漢字.png": lambda: _encoded(draw_captcha("ab12"), "PNG"),
+    "капча_ü 漢字.png": lambda: encode_image(draw_captcha("ab12"), "PNG"),
 }
 
 
@@ -143,7 +124,7 @@ def test_keras_file_with_a_lambda_layer_is_refused(tmp_path, capsys):
     keras.Model(inputs, outputs).save(model)
     image = tmp_path / "abc.png"
     draw_captcha("abc").save(image)
-    assert_one_line_error(capsys, ["predict", image, "--model", model], "Lambda layer, arbitrary Python code")
+    assert_user_error(capsys, ["predict", image, "--model", model], "Lambda layer, arbitrary Python code")
 
 
 def _foreign_tflite(path):
@@ -166,7 +147,7 @@ def test_tflite_of_another_model_is_refused(tmp_path, capsys, with_card):
         message = "wrong model or card"
     else:
         message = "no model_card.json beside it"
-    assert_one_line_error(capsys, ["predict", image, "--model", model], message)
+    assert_user_error(capsys, ["predict", image, "--model", model], message)
 
 
 def test_tflite_with_a_foreign_card_is_refused(tmp_path, capsys):
@@ -174,7 +155,7 @@ def test_tflite_with_a_foreign_card_is_refused(tmp_path, capsys):
     (tmp_path / lite.CARD_NAME).write_text('{"name": "some other tool\'s card"}')
     image = tmp_path / "abc.png"
     draw_captcha("abc").save(image)
-    assert_one_line_error(capsys, ["predict", image, "--model", model], "model card")
+    assert_user_error(capsys, ["predict", image, "--model", model], "model card")
 
 
 # ---- fuzzing: either CaptchaError or a (height, width, 1) float32 image in [0, 1]
@@ -203,7 +184,7 @@ def _read_both(encoded, tmp_path):
 
 
 @FUZZ
-@given(st.binary(max_size=600) | st.builds(lambda tail: _encoded(draw_captcha("a", size=(20, 8)), "PNG")[:30] + tail, st.binary(max_size=200)))
+@given(st.binary(max_size=600) | st.builds(lambda tail: encode_image(draw_captcha("a", size=(20, 8)), "PNG")[:30] + tail, st.binary(max_size=200)))
 def test_fuzz_random_bytes(tmp_path, encoded):
     _read_both(encoded, tmp_path)
 
@@ -230,4 +211,4 @@ def test_fuzz_valid_images_of_any_mode_and_size(tmp_path, kind, width, height, s
         image = Image.fromarray(pixels[..., 0].astype(np.uint16) * 257)
     elif mode != "RGB":
         image = image.convert(mode)
-    _read_both(_encoded(image, fmt), tmp_path)
+    _read_both(encode_image(image, fmt), tmp_path)

@@ -1,24 +1,12 @@
 """The TF-free preprocessing must reproduce the training pipeline's."""
 
-import io
-
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import draw_captcha, run_without_tensorflow
+from conftest import draw_captcha, encode_image, run_without_tensorflow, sixteen_bit_image
 from keras_captcha import data, lite
-
-
-def _encoded(image, fmt="PNG"):
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def _sixteen_bit():
-    return Image.fromarray((np.arange(50 * 200).reshape(50, 200) * 6).astype(np.uint16))
 
 
 def _half_transparent():
@@ -37,7 +25,7 @@ def _half_transparent():
         lambda: draw_captcha("ab12", mode="RGB").convert("P"),
         lambda: draw_captcha("ab12", mode="1"),
         _half_transparent,
-        _sixteen_bit,
+        sixteen_bit_image,
         lambda: Image.new("L", (1, 1), 77),
         lambda: draw_captcha("ab12", size=(37, 300), mode="RGB"),
     ],
@@ -45,7 +33,7 @@ def _half_transparent():
 )
 @pytest.mark.parametrize("size", [(32, 128), (50, 200), (13, 57)])
 def test_numpy_preprocessing_matches_the_tf_pipeline(make, size):
-    encoded = _encoded(make())
+    encoded = encode_image(make())
     expected = data.decode_image(tf.constant(encoded), *size).numpy()
     got = lite.preprocess(encoded, *size)
     assert got.shape == expected.shape == (*size, 1)
@@ -56,7 +44,7 @@ def test_every_source_kind_gives_the_same_image(tmp_path):
     image = draw_captcha("ab12", mode="RGB")
     image.save(tmp_path / "x.png")
     from_path = lite.preprocess(tmp_path / "x.png", 32, 128)
-    for source in (str(tmp_path / "x.png"), _encoded(image), image, np.asarray(image)):
+    for source in (str(tmp_path / "x.png"), encode_image(image), image, np.asarray(image)):
         np.testing.assert_array_equal(lite.preprocess(source, 32, 128), from_path)
 
 
@@ -75,6 +63,6 @@ def test_lite_imports_without_tensorflow_or_keras():
         "import keras_captcha.lite as lite\n"
         "print(lite.preprocess(bytes.fromhex(sys.argv[1]), 8, 16).shape)\n"
     )
-    result = run_without_tensorflow(code, _encoded(draw_captcha("a", mode="RGB")).hex())
+    result = run_without_tensorflow(code, encode_image(draw_captcha("a", mode="RGB")).hex())
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(8, 16, 1)"
