@@ -123,10 +123,8 @@ def medians(runs):
         if key in runs[0]:
             summary[key] = {
                 field: statistics.median(run[key][field] for run in runs)
-                for field, value in runs[0][key].items()
-                if isinstance(value, (int, float)) and all(
-                    isinstance(run[key][field], (int, float)) for run in runs
-                )
+                for field in runs[0][key]
+                if all(isinstance(run[key][field], (int, float)) for run in runs)
             }
     ratios = [run.get("reference_over_default") for run in runs]
     if all(ratios) and "reference_keras_io" in runs[0]:
