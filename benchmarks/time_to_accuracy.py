@@ -30,6 +30,7 @@ import keras
 
 from common import TimeToAccuracy, data_dir, emit
 from keras_captcha import data as data_lib
+from keras_captcha import samples as samples_lib
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.loss import CTCLoss
 from keras_captcha.train import TrainOptions, train
@@ -56,10 +57,10 @@ def reference_model(config):
 
 def run_reference(folder, seed, max_epochs):
     started = time.perf_counter()
-    samples = data_lib.list_samples(folder)
-    train_samples, validation_samples = data_lib.split_samples(samples, 0.1, seed)
+    samples = samples_lib.list_samples(folder)
+    train_samples, validation_samples = samples_lib.split_samples(samples, 0.1, seed)
     config = CaptchaConfig(
-        charset=data_lib.derive_charset(label for _, label in samples),
+        charset=samples_lib.derive_charset(label for _, label in samples),
         height=50, width=200, conv_filters=(32, 64), conv_pools=((2, 2), (2, 2)),
     )
     keras.utils.set_random_seed(seed)

@@ -1,10 +1,12 @@
 """keras_captcha: read text captchas with a Keras CNN + bidirectional GRU + CTC model.
 
 Importing the package is cheap and TensorFlow-free; `keras_captcha.lite`
-runs exported models with numpy, pillow and ai-edge-litert only. The
-TensorFlow-backed API is loaded on first use:
+runs exported models with numpy, pillow and ai-edge-litert only. Each name
+below is loaded on first use, so TensorFlow (the `[train]` extra) is
+imported only by the training API:
 
     import keras_captcha
+    reading = keras_captcha.open_predictor().predict("captcha.png")   # the shipped model
     result = keras_captcha.train("path/to/images", "runs/first")
 """
 
@@ -16,10 +18,13 @@ _LAZY = {
     "CaptchaConfig": "keras_captcha.config",
     "CaptchaError": "keras_captcha.errors",
     "CaptchaRecognizer": "keras_captcha.model",
+    "LiteRecognizer": "keras_captcha.lite",
+    "Reading": "keras_captcha.decode",
+    "Vocabulary": "keras_captcha.vocabulary",
     "train": "keras_captcha.train",
     "TrainOptions": "keras_captcha.train",
-    "evaluate": "keras_captcha.predict",
-    "load_predictor": "keras_captcha.predict",
+    "evaluate": "keras_captcha.predictor",
+    "open_predictor": "keras_captcha.loading",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,8 +1,9 @@
-"""`keras-captcha`: train, evaluate and predict from the command line.
+"""`keras-captcha`: train, export, evaluate and predict from the command line.
 
 A thin layer over the library: it parses arguments, calls `keras_captcha.*`
 and prints. A user's mistake (`CaptchaError`) is one line on stderr and exit
-code 2.
+code 2. `predict` and `evaluate` with a `.tflite` model never import
+TensorFlow; `train` and `export` need the `[train]` extra and say so.
 """
 
 import argparse
@@ -10,8 +11,12 @@ import json
 import os
 import sys
 
+from keras_captcha import preprocess, samples
 from keras_captcha.distribute import STRATEGIES
 from keras_captcha.errors import CaptchaError
+from keras_captcha.loading import open_predictor, require_extra
+from keras_captcha.predictor import evaluate
+from keras_captcha.variants import DEFAULT_VARIANT, VARIANTS
 
 DEFAULT_RUN = "runs/captcha"
 
@@ -61,7 +66,9 @@ def build_parser():
 
     evaluate = commands.add_parser("evaluate", help="score a model on labelled images")
     evaluate.add_argument(
-        "--model", help=".keras, .tflite or SavedModel folder (default: the shipped int8 model)"
+        "--model",
+        help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
+        f"{VARIANTS[DEFAULT_VARIANT].file})",
     )
     evaluate.add_argument("--data", required=True, help="folder of labelled images or a CSV")
     evaluate.add_argument("--skip-bad", action="store_true")
@@ -70,7 +77,9 @@ def build_parser():
     predict = commands.add_parser("predict", help="read the text of captcha images")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument(
-        "--model", help=".keras, .tflite or SavedModel folder (default: the shipped int8 model)"
+        "--model",
+        help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
+        f"{VARIANTS[DEFAULT_VARIANT].file})",
     )
     predict.add_argument("--json", action="store_true", help="print one JSON object per line")
     return parser
@@ -98,7 +107,8 @@ def _fraction(text):
 
 
 def run_train(args):
-    from keras_captcha import data
+    require_extra("train", "keras-captcha train")
+    from keras_captcha import data  # the [train] extra: TensorFlow
     from keras_captcha.train import TrainOptions, train
 
     fields = ("epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed")
@@ -119,38 +129,28 @@ def run_train(args):
     )
 
 
-def _predictor(args):
-    from keras_captcha.lite import shipped_model
-    from keras_captcha.predict import load_predictor
-
-    return load_predictor(args.model or shipped_model())
-
-
 def run_export(args):
-    from keras_captcha import data
-    from keras_captcha.export import VARIANTS, export
+    require_extra("train", "keras-captcha export")
+    from keras_captcha.export import export  # the [train] extra: TensorFlow
 
-    samples = {}
+    split = {}
     if args.data:
-        train, validation = data.split_samples(data.list_samples(args.data), 0.1, args.seed)
-        samples = {"validation_samples": validation, "calibration_samples": train}
-    card = export(args.model, args.out, **samples)
+        train, validation = samples.split_samples(samples.list_samples(args.data), 0.1, args.seed)
+        split = {"validation_samples": validation, "calibration_samples": train}
+    card = export(args.model, args.out, **split)
     print(f"{'variant':<14} {'file':<30} {'KB':>7} {'accuracy':>9} {'CER':>7} {'ms':>7}")
     for name, variant in card["variants"].items():
         print(
             f"{name:<14} {variant['file']:<30} {variant['bytes'] / 1024:7.1f} "
             f"{variant['accuracy']:9.2%} {variant['cer']:7.4f} {variant['latency_ms']:7.3f}"
         )
-    print(f"SavedModel and {len(VARIANTS)} TFLite models verified on "
+    print(f"SavedModel and {len(card['variants'])} model files verified on "
           f"{card['validation_images']} images; written to {args.out}")
 
 
 def run_evaluate(args):
-    from keras_captcha.data import list_samples
-    from keras_captcha.predict import evaluate
-
-    predictor = _predictor(args)
-    report = evaluate(predictor, list_samples(args.data, skip_bad=args.skip_bad))
+    predictor = open_predictor(args.model)
+    report = evaluate(predictor, samples.list_samples(args.data, skip_bad=args.skip_bad))
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
         return
@@ -160,19 +160,16 @@ def run_evaluate(args):
 
 
 def run_predict(args):
-    from keras_captcha.data import check_image
-
     for path in args.images:
         if not os.path.isfile(path):
             raise CaptchaError(f"{path}: no such file")
-        check_image(path)
-    predictor = _predictor(args)
-    for path, (text, confidence) in zip(args.images, predictor.predict_files(args.images)):
+        preprocess.check_image(path)
+    predictor = open_predictor(args.model)
+    for path, reading in zip(args.images, predictor.predict(args.images)):
         if args.json:
-            record = {"path": path, "text": text, "confidence": confidence}
-            print(json.dumps(record, ensure_ascii=False))
+            print(json.dumps({"path": path, **reading.to_dict()}, ensure_ascii=False))
         else:
-            print(f"{path}\t{text}\t{confidence:.4f}")
+            print(f"{path}\t{reading.text}\t{reading.confidence:.4f}")
 
 
 COMMANDS = {

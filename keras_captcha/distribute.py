@@ -14,11 +14,13 @@ chief) writes into the run folder; the others write into a temporary
 worker resumes from its own backup, and removed when the run finishes.
 """
 
+import contextlib
 import json
 import os
 import pathlib
 import typing
 
+from keras_captcha import compat
 from keras_captcha.errors import CaptchaError
 
 STRATEGIES = ("default", "mirrored", "multiworker")
@@ -115,9 +117,16 @@ def make_strategy(strategy_name):
     if strategy_name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if strategy_name == "multiworker":
-        _fix_keras_multi_worker_fit()
         return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def fit_context(strategy_name):
+    """The context `model.fit` runs in: Keras' multi-worker fixes for `multiworker`
+    (`keras_captcha.compat.keras_multi_worker_fit`), nothing otherwise."""
+    if strategy_name == "multiworker":
+        return compat.keras_multi_worker_fit()
+    return contextlib.nullcontext()
 
 
 def shard_by_data(dataset):
@@ -132,42 +141,3 @@ def shard_by_data(dataset):
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.with_options(options)
-
-
-def _fix_keras_multi_worker_fit():
-    """Patches the two places where Keras 3's `fit()` fails under `MultiWorkerMirroredStrategy`.
-
-    Keras 3.15 (keras-team/keras#20585, #20329) averages each step's scalar
-    logs across workers with `strategy.reduce("MEAN", value, axis=0)`, which
-    has no axis 0, and reduces a whole dict batch at once to build the model
-    symbolically, which `reduce` cannot. Here the logs are averaged with
-    `axis=None` and the model is built from the first replica's batch.
-    Idempotent; other strategies keep Keras' code paths.
-    """
-    from keras.src import tree
-    from keras.src.backend.tensorflow import trainer as tf_trainer
-
-    if getattr(tf_trainer, "_keras_captcha_fixed", False):
-        return
-    reduce_per_replica = tf_trainer.reduce_per_replica
-    maybe_symbolic_build = tf_trainer.TensorFlowTrainer._maybe_symbolic_build
-
-    def reduce_logs(values, strategy, reduction="auto"):
-        if reduction in ("auto", "mean") and tf_trainer._collective_all_reduce_multi_worker(strategy):
-            return tree.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
-        return reduce_per_replica(values, strategy, reduction=reduction)
-
-    def build_from_first_replica(self, iterator=None, data_batch=None):
-        strategy = self._distribute_strategy
-        if iterator is not None and tf_trainer._collective_all_reduce_multi_worker(strategy):
-            for _, _, batches in iterator:
-                data_batch = tree.map_structure(
-                    lambda value: strategy.experimental_local_results(value)[0], next(batches)
-                )
-                break
-            iterator = None
-        return maybe_symbolic_build(self, iterator=iterator, data_batch=data_batch)
-
-    tf_trainer.reduce_per_replica = reduce_logs
-    tf_trainer.TensorFlowTrainer._maybe_symbolic_build = build_from_first_replica
-    tf_trainer._keras_captcha_fixed = True

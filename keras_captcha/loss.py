@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_captcha.config import BLANK_INDEX
+from keras_captcha.vocabulary import BLANK_INDEX
 
 
 @keras.saving.register_keras_serializable(package="keras_captcha")

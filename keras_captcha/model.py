@@ -5,7 +5,7 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_captcha.config import BLANK_INDEX, CaptchaConfig
+from keras_captcha.config import CaptchaConfig
 from keras_captcha.loss import CTCLoss
 
 
@@ -51,8 +51,8 @@ class CaptchaRecognizer(keras.Model):
     """Functional inference model: images -> per-step character probabilities.
 
     Input `(batch, height, width, 1)` float32 in [0, 1]; output
-    `(batch, time_steps, len(charset) + 1)` softmax probabilities, class 0 the
-    CTC blank. The `CaptchaConfig` is saved with the model (`model.config`).
+    `(batch, time_steps, num_classes)` softmax probabilities, classes as
+    `config.vocabulary` numbers them. The `CaptchaConfig` is saved with the model (`model.config`).
 
     `batch_size` fixes the batch dimension (TFLite conversion needs it) and
     `inference_only` drops dropout from the graph; weights are the same in
@@ -142,7 +142,7 @@ def set_blank_prior(recognizer, label_length):
     logits = recognizer.get_layer("logits")
     kernel, bias = logits.get_weights()
     bias[:] = 0.0
-    bias[BLANK_INDEX] = math.log(
+    bias[config.vocabulary.blank_index] = math.log(
         (config.time_steps - label_length) * len(config.charset) / label_length
     )
     logits.set_weights([kernel, bias])

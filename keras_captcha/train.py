@@ -21,14 +21,17 @@ import pathlib
 import shutil
 import statistics
 import time
+import typing
 
 import keras
 
-from keras_captcha import data as data_lib
-from keras_captcha import distribute
+from keras_captcha import distribute, samples
 from keras_captcha.config import CaptchaConfig
+from keras_captcha.data import make_dataset
 from keras_captcha.errors import CaptchaError
+from keras_captcha.keras_predictor import KerasPredictor
 from keras_captcha.model import CaptchaRecognizer, build_training_model, set_blank_prior
+from keras_captcha.predictor import score_results
 
 MODEL_NAME = "model.keras"
 #: The metric that picks the best epoch and stops training.
@@ -174,10 +177,23 @@ def build_callbacks(run_dir, options):
     return callbacks
 
 
+class RunData(typing.NamedTuple):
+    """What `prepare_data` gives the later steps: the folders, the split and the model's config."""
+
+    run_dir: pathlib.Path
+    chief_run_dir: pathlib.Path
+    train_samples: list
+    validation_samples: list
+    config: CaptchaConfig
+
+
 def train(data_dir, run_dir, options=None, callbacks=()):
     """Trains a captcha model on the images in `data_dir`, writing `run_dir`.
 
-    `callbacks` are extra Keras callbacks, run after the run's own.
+    The steps: `prepare_data` (folders, checked samples, split, config),
+    `make_batches` (tf.data), `build_model` (recognizer and compiled
+    trainer), `fit`, `finish` (saved model, score, summary, figures). `callbacks` are extra Keras callbacks,
+    run after the run's own.
 
     Returns a summary dict: `val_accuracy`, `val_cer` (of the saved model on
     the validation split), `epochs`, `seconds`, `model` (path of the saved
@@ -186,71 +202,104 @@ def train(data_dir, run_dir, options=None, callbacks=()):
     """
     options = options or TrainOptions()
     started = time.perf_counter()
+    run = prepare_data(data_dir, run_dir, options)
+    strategy = distribute.make_strategy(options.strategy)  # before any TensorFlow op
+    keras.utils.set_random_seed(options.seed)
+    batches = make_batches(run, options, strategy)
+    recognizer, trainer = build_model(run, options, strategy)
+    history = fit(trainer, batches, run, options, callbacks)
+    return finish(recognizer, trainer, run, history, started)
+
+
+def prepare_data(data_dir, run_dir, options):
+    """Prepares the folder this process writes and splits the checked samples; returns `RunData`.
+
+    Writes `train.csv`, `validation.csv` and `config.json` into it.
+    """
     task = distribute.read_task(options.strategy)
     chief_run_dir = pathlib.Path(run_dir)
     run_dir = prepare_run(distribute.write_dir(chief_run_dir, task), options.overwrite)
-    samples = data_lib.list_samples(data_dir, skip_bad=options.skip_bad)
-    train_samples, validation_samples = data_lib.split_samples(
-        samples, options.validation_fraction, options.seed
+    listed = samples.list_samples(data_dir, skip_bad=options.skip_bad)
+    train_samples, validation_samples = samples.split_samples(
+        listed, options.validation_fraction, options.seed
     )
-    data_lib.write_samples(run_dir / "train.csv", train_samples)
-    data_lib.write_samples(run_dir / "validation.csv", validation_samples)
+    samples.write_samples(run_dir / "train.csv", train_samples)
+    samples.write_samples(run_dir / "validation.csv", validation_samples)
     config = CaptchaConfig(
-        charset=data_lib.derive_charset(label for _, label in samples), **options.model
+        charset=samples.derive_charset(label for _, label in listed), **options.model
     )
     (run_dir / "config.json").write_text(
         json.dumps({"model": config.to_dict(), "train": dataclasses.asdict(options)}, indent=2)
     )
+    return RunData(run_dir, chief_run_dir, train_samples, validation_samples, config)
 
-    strategy = distribute.make_strategy(options.strategy)  # before any TensorFlow op
-    keras.utils.set_random_seed(options.seed)
-    global_batch_size = options.batch_size * strategy.num_replicas_in_sync
-    train_batches = distribute.shard_by_data(
-        data_lib.make_dataset(train_samples, config, global_batch_size, shuffle=True, seed=options.seed)
-    )
-    validation_batches = distribute.shard_by_data(
-        data_lib.make_dataset(validation_samples, config, 64)
-    )
+
+def build_model(run, options, strategy):
+    """The recognizer, started at the blank prior, and its compiled training model."""
     with strategy.scope():
-        recognizer = CaptchaRecognizer(config, name="captcha_recognizer")
-        set_blank_prior(recognizer, statistics.mean(len(label) for _, label in train_samples))
+        recognizer = CaptchaRecognizer(run.config, name="captcha_recognizer")
+        set_blank_prior(recognizer, statistics.mean(len(label) for _, label in run.train_samples))
         trainer = build_training_model(recognizer)
-        steps_per_epoch = math.ceil(len(train_samples) / global_batch_size)
+        steps_per_epoch = math.ceil(len(run.train_samples) / _global_batch_size(options, strategy))
         trainer.compile(
             optimizer=keras.optimizers.Adam(learning_rate_schedule(options, steps_per_epoch))
         )
-    history = trainer.fit(
-        train_batches,
-        validation_data=validation_batches,
-        epochs=options.epochs,
-        callbacks=build_callbacks(run_dir, options) + list(callbacks),
-        verbose=options.verbose,
-        shuffle=False,  # the dataset reshuffles itself every epoch
+    return recognizer, trainer
+
+
+def _global_batch_size(options, strategy):
+    return options.batch_size * strategy.num_replicas_in_sync
+
+
+def make_batches(run, options, strategy):
+    """(training, validation) tf.data batches of the run's split, sharded for `strategy`."""
+    train_batches = make_dataset(
+        run.train_samples, run.config, _global_batch_size(options, strategy),
+        shuffle=True, seed=options.seed,
     )
+    validation_batches = make_dataset(run.validation_samples, run.config, 64)
+    return distribute.shard_by_data(train_batches), distribute.shard_by_data(validation_batches)
+
+
+def fit(trainer, batches, run, options, callbacks=()):
+    """`trainer.fit` on (training, validation) `batches` with the run's callbacks; returns the History."""
+    train_batches, validation_batches = batches
+    with distribute.fit_context(options.strategy):
+        return trainer.fit(
+            train_batches,
+            validation_data=validation_batches,
+            epochs=options.epochs,
+            callbacks=build_callbacks(run.run_dir, options) + list(callbacks),
+            verbose=options.verbose,
+            shuffle=False,  # the dataset reshuffles itself every epoch
+        )
+
+
+def finish(recognizer, trainer, run, history, started):
+    """Saves the best weights' `model.keras`, scores it on the validation split,
+    writes `summary.json` (and the figures with matplotlib); returns the summary."""
+    run_dir = run.run_dir
     if (run_dir / "best.weights.h5").exists():
         trainer.load_weights(run_dir / "best.weights.h5")
     recognizer.save(run_dir / MODEL_NAME)
-
-    from keras_captcha.predict import KerasPredictor, score_results
-
     # Every worker predicts and draws: predicting may run collective ops the others must join.
-    predictions = KerasPredictor(recognizer).predict_files([path for path, _ in validation_samples])
-    report = score_results(validation_samples, predictions)
+    readings = KerasPredictor(recognizer).predict([path for path, _ in run.validation_samples])
+    report = score_results(run.validation_samples, readings)
     summary = {
         "val_accuracy": report["accuracy"],
         "val_cer": report["cer"],
         "epochs": _epochs_run(run_dir, history),
         "seconds": round(time.perf_counter() - started, 1),
-        "train_images": len(train_samples),
-        "validation_images": len(validation_samples),
-        "model": str(chief_run_dir / MODEL_NAME),
+        "train_images": len(run.train_samples),
+        "validation_images": len(run.validation_samples),
+        "model": str(run.chief_run_dir / MODEL_NAME),
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    if importlib.util.find_spec("matplotlib"):  # the optional [viz] extra
-        from keras_captcha import viz
+    if importlib.util.find_spec("matplotlib"):
+        from keras_captcha import viz  # the optional [viz] extra: matplotlib
 
-        viz.write_run_figures(run_dir, samples=validation_samples, predictions=predictions)
-    if run_dir != chief_run_dir:  # a non-chief worker's temporary folder
+        viz.write_run_figures(run_dir, samples=run.validation_samples, readings=readings)
+    if run_dir != run.chief_run_dir:  # a non-chief worker's temporary folder
         shutil.rmtree(run_dir, ignore_errors=True)
     return summary
 

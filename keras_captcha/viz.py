@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from keras_captcha import decode
+from keras_captcha.loading import open_predictor
+from keras_captcha.samples import list_samples
 
 #: The metrics of `history.csv` that `training_curves` draws, one panel each.
 CURVES = (
@@ -91,18 +93,18 @@ def sample_grid(samples, columns=4, limit=16):
     return figure
 
 
-def prediction_grid(samples, predictions, columns=4, limit=16):
-    """Images titled with their prediction and confidence; mistakes first, in red.
+def prediction_grid(samples, readings, columns=4, limit=16):
+    """Images titled with their reading and confidence; mistakes first, in red.
 
-    `samples` are `(path, target)` pairs and `predictions` the matching
-    `(text, confidence)` pairs (`predictor.predict_files`). A correct reading
+    `samples` are `(path, target)` pairs and `readings` the matching
+    `keras_captcha.decode.Reading`s (`predictor.predict(paths)`). A correct reading
     is titled "text (confidence)", a mistake "target -> prediction
     (confidence)" in red. The figure title counts the mistakes among all
     samples; the grid shows `limit` of them, the mistakes first.
     """
     rows = [
-        (path, target, text, confidence)
-        for (path, target), (text, confidence) in zip(samples, predictions)
+        (path, target, reading.text, reading.confidence)
+        for (path, target), reading in zip(samples, readings)
     ]
     mistakes = [row for row in rows if row[1] != row[2]]
     shown = (mistakes + [row for row in rows if row[1] == row[2]])[:limit]
@@ -219,17 +221,18 @@ def confusion_figure(targets, predictions, charset):
     return figure
 
 
-def ctc_heatmap(image, probabilities, charset, target=None):
+def ctc_heatmap(image, probabilities, vocabulary, target=None):
     """Per-step class probabilities under the image they were read from.
 
     image: (height, width, 1) float32 in [0, 1], the model's input.
-    probabilities: (time_steps, len(charset) + 1), the model's output for it.
+    probabilities: (time_steps, num_classes), the model's output for it;
+    `vocabulary` (the model's `config.vocabulary`) names the classes.
     The image is stretched over the time steps so both share the x axis; the
     steps where greedy decoding emits a character are marked on both.
     """
     probabilities = np.asarray(probabilities)
     time_steps, classes = probabilities.shape
-    text, confidence = decode.greedy_decode(probabilities[None], charset)[0]
+    reading = decode.greedy_decode(probabilities[None], vocabulary)[0]
     figure = Figure(figsize=(10, 2 + 0.22 * classes), layout="constrained")
     image_axes, heat_axes = figure.subplots(2, 1, sharex=True, height_ratios=(1, 0.3 * classes))
     image_axes.imshow(
@@ -250,11 +253,10 @@ def ctc_heatmap(image, probabilities, charset, target=None):
         interpolation="nearest",
         extent=(0, time_steps, classes - 0.5, -0.5),
     )
-    class_names = ["blank"] + list(charset)
-    heat_axes.set_yticks(range(classes), class_names, family="monospace", fontsize=8)
+    heat_axes.set_yticks(range(classes), vocabulary.class_names, family="monospace", fontsize=8)
     best, emitted = decode.best_path(probabilities)
     for step in np.flatnonzero(emitted):
-        character = charset[best[step] - 1]
+        character = vocabulary.character(best[step])
         image_axes.axvline(step + 0.5, color=MISTAKE_COLOR, linewidth=0.8)
         image_axes.text(step + 0.5, 0, character, color=MISTAKE_COLOR, ha="center", va="bottom")
         heat_axes.plot(
@@ -263,7 +265,7 @@ def ctc_heatmap(image, probabilities, charset, target=None):
     pixels_per_step = image.shape[1] // time_steps
     heat_axes.set(xlabel=f"time step ({pixels_per_step} input columns each)", ylabel="class")
     heat_axes.set_xlim(0, time_steps)
-    title = f"read {text!r} (confidence {confidence:.2f})"
+    title = f"read {reading.text!r} (confidence {reading.confidence:.2f})"
     if target is not None:
         title = f"target {target!r}, {title}"
     image_axes.set_title(title, pad=16)
@@ -271,23 +273,20 @@ def ctc_heatmap(image, probabilities, charset, target=None):
     return figure
 
 
-def write_run_figures(run_dir, predictor=None, samples=None, limit=16, predictions=None):
+def write_run_figures(run_dir, predictor=None, samples=None, limit=16, readings=None):
     """Writes `training_curves.png` and `validation_predictions.png` into `run_dir`.
 
-    `samples` default to the run's `validation.csv`. `predictions`, their
-    `(text, confidence)` pairs, are made by `predictor` (see
-    `keras_captcha.predict`; default: the run's `model.keras`) unless given.
-    Returns the two paths.
+    `samples` default to the run's `validation.csv`. `readings`, their
+    `Reading`s, are made by `predictor` (default: the run's `model.keras`)
+    unless given. Returns the two paths.
     """
-    from keras_captcha import data, predict
-
     run_dir = pathlib.Path(run_dir)
-    samples = samples if samples is not None else data.list_samples(run_dir / "validation.csv")
-    if predictions is None:
-        predictor = predictor or predict.load_predictor(run_dir / "model.keras")
-        predictions = predictor.predict_files([path for path, _ in samples])
+    samples = samples if samples is not None else list_samples(run_dir / "validation.csv")
+    if readings is None:
+        predictor = predictor or open_predictor(run_dir / "model.keras")
+        readings = predictor.predict([path for path, _ in samples])
     curves_path = run_dir / "training_curves.png"
     predictions_path = run_dir / "validation_predictions.png"
     training_curves(run_dir / "history.csv").savefig(curves_path, dpi=100)
-    prediction_grid(samples, predictions, limit=limit).savefig(predictions_path, dpi=100)
+    prediction_grid(samples, readings, limit=limit).savefig(predictions_path, dpi=100)
     return curves_path, predictions_path

@@ -1,89 +1,14 @@
-"""Shared fixtures: small generated captcha datasets, a trained tiny run, the real data."""
+"""Shared fixtures: small generated captcha datasets, a trained tiny run, its export, the real data.
 
-import io
+Helper functions live in `helpers.py` (`from helpers import ...`).
+"""
+
 import os
 import pathlib
-import random
-import subprocess
-import sys
 
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
-TINY_CHARSET = "abcde12"
-#: Small network for tests: trains a step in milliseconds.
-TINY_MODEL = {
-    "conv_filters": (4, 8),
-    "conv_pools": ((2, 2), (2, 2)),
-    "projection_units": 8,
-    "rnn_units": 8,
-}
-
-
-def draw_captcha(text, size=(200, 50), mode="RGBA", seed=0):
-    """A synthetic captcha: `text` in dark ink on a light, slightly noisy background."""
-    rng = random.Random(seed)
-    image = Image.new("RGB", size, (245, 245, 245))
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=max(size[1] // 2, 8))
-    x = size[0] // 10
-    for char in text:
-        draw.text((x, size[1] // 4 + rng.randint(-3, 3)), char, fill=(20, 20, 20), font=font)
-        x += size[0] * 4 // (5 * max(len(text), 1))
-    for _ in range(3):
-        points = [(rng.randint(0, size[0]), rng.randint(0, size[1])) for _ in range(2)]
-        draw.line(points, fill=(90, 90, 90), width=1)
-    return image.convert(mode)
-
-
-def write_captchas(folder, labels, suffix=".png", **kwargs):
-    """Writes one image per label, named `<label><suffix>`; returns the paths."""
-    folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index, label in enumerate(labels):
-        path = folder / f"{label}{suffix}"
-        draw_captcha(label, seed=index, **kwargs).save(path)
-        paths.append(path)
-    return paths
-
-
-def encode_image(image, fmt="PNG", **kwargs):
-    """A PIL image saved to `fmt` in memory -> the file's bytes."""
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
-
-
-def sixteen_bit_image():
-    """A 200x50 16-bit grayscale ramp."""
-    return Image.fromarray((np.arange(50 * 200).reshape(50, 200) * 6).astype(np.uint16))
-
-
-def run_cli(capsys, *argv):
-    """Runs `keras-captcha argv...` in-process -> (exit code, stdout, stderr)."""
-    from keras_captcha import cli
-
-    code = cli.main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_user_error(capsys, argv, message):
-    """The CLI exits 2 with one line on stderr holding `message`, and no traceback."""
-    code, _, err = run_cli(capsys, *argv)
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    assert message in err, err
-
-
-def random_labels(count, charset=TINY_CHARSET, lengths=(3, 5), seed=0):
-    rng = random.Random(seed)
-    labels = set()
-    while len(labels) < count:
-        labels.add("".join(rng.choice(charset) for _ in range(rng.randint(*lengths))))
-    return sorted(labels)
+from helpers import TINY_MODEL, random_labels, write_captchas
 
 
 @pytest.fixture(scope="session")
@@ -97,13 +22,37 @@ def tiny_dataset(tmp_path_factory):
 @pytest.fixture(scope="session")
 def trained_run(tiny_dataset, tmp_path_factory):
     """A run folder trained for 2 epochs on the tiny dataset through the library."""
-    from keras_captcha.train import TrainOptions, train
+    from keras_captcha.train import TrainOptions, train  # TensorFlow: only for tests that train
 
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
     summary = train(
         tiny_dataset, run_dir, TrainOptions(epochs=2, batch_size=8, verbose=0, model=TINY_MODEL)
     )
     return run_dir, summary
+
+
+@pytest.fixture(scope="session")
+def exported(tiny_dataset, tmp_path_factory):
+    """A tiny model trained until its outputs are confident, exported.
+
+    Barely trained outputs are near-uniform, and int8 rounding flips their
+    near ties: the export would rightly refuse it. Returns (out folder, card
+    dict, recognizer, validation samples, their (n, 32, 128, 1) images).
+    """
+    from keras_captcha import data, export  # TensorFlow: only for tests that export
+    from keras_captcha.keras_predictor import load_keras_model
+    from keras_captcha.samples import list_samples
+    from keras_captcha.train import TrainOptions, train
+
+    run_dir = tmp_path_factory.mktemp("exported") / "run"
+    options = TrainOptions(epochs=6, learning_rate=1e-2, warmup_fraction=0.0, verbose=0, model=TINY_MODEL)
+    train(tiny_dataset, run_dir, options)
+    out = run_dir.parent / "out"
+    card = export.export(run_dir / "model.keras", out)
+    recognizer = load_keras_model(run_dir / "model.keras")
+    samples = list_samples(run_dir / "validation.csv")
+    images = data.load_images([path for path, _ in samples], recognizer.config)
+    return out, card, recognizer, samples, images
 
 
 @pytest.fixture
@@ -113,33 +62,3 @@ def real_data():
     if not folder or not pathlib.Path(folder).is_dir():
         pytest.skip("KERAS_CAPTCHA_DATA does not point at the captcha_images_v2 folder")
     return pathlib.Path(folder)
-
-
-@pytest.fixture
-def probabilities_for():
-    """Builds a (1, steps, classes) probability array whose argmax is `ids`."""
-
-    def build(ids, classes, peak=0.9):
-        steps = np.full((1, len(ids), classes), (1 - peak) / (classes - 1), dtype=np.float32)
-        steps[0, np.arange(len(ids)), ids] = peak
-        return steps
-
-    return build
-
-
-BLOCK_TENSORFLOW = """\
-import sys
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('tensorflow', 'keras'):
-            raise ImportError('blocked ' + name)
-sys.meta_path.insert(0, Block())
-"""
-
-
-def run_without_tensorflow(code, *args):
-    """Runs Python `code` with `args` in a process where importing tensorflow or keras fails."""
-    return subprocess.run(
-        [sys.executable, "-c", BLOCK_TENSORFLOW + code, *map(str, args)],
-        capture_output=True, text=True, timeout=120,
-    )

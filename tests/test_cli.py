@@ -1,20 +1,12 @@
+"""The command line: each command end to end, and a user's mistake as one line with exit code 2."""
+
 import json
 
 import pytest
 
-from conftest import assert_user_error, run_cli, write_captchas
+from helpers import TINY_CHARSET, assert_user_error, run_cli, write_captchas
 from keras_captcha import cli
-
-
-def test_train_writes_a_complete_run(trained_run):
-    run_dir, summary = trained_run
-    for name in ("model.keras", "train.csv", "validation.csv", "config.json", "history.csv", "summary.json"):
-        assert (run_dir / name).exists(), name
-    assert not (run_dir / "backup").exists(), "a finished run drops its resume backup"
-    assert summary["epochs"] == 2 and summary["validation_images"] == 4
-    assert 0.0 <= summary["val_accuracy"] <= 1.0
-    history = (run_dir / "history.csv").read_text().splitlines()
-    assert "val_accuracy" in history[0] and "val_cer" in history[0] and len(history) == 3
+from keras_captcha.variants import VARIANTS
 
 
 def test_cli_train_refuses_a_finished_run(trained_run, capsys, tiny_dataset):
@@ -60,11 +52,12 @@ def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
     assert code == 0
     lines = [line.split("\t") for line in out.splitlines()]
     assert [line[0] for line in lines] == [str(p) for p in images]
-    charset = "abcde12"
     for _, text, confidence in lines:
-        assert set(text) <= set(charset) and 0 <= float(confidence) <= 1
+        assert set(text) <= set(TINY_CHARSET) and 0 <= float(confidence) <= 1
     code, out, _ = run_cli(capsys, "predict", images[0], "--model", run_dir / "model.keras", "--json")
-    assert set(json.loads(out)) == {"path", "text", "confidence"}
+    record = json.loads(out)
+    assert set(record) == {"path", "text", "confidence", "uncertain", "characters"}
+    assert [c["char"] for c in record["characters"]] == list(record["text"])
 
 
 def test_bad_data_errors_name_the_file(tmp_path, capsys):
@@ -111,3 +104,13 @@ def test_bad_option_values_exit_2(capsys):
         cli.main(["train", "--epochs", "0"])
     assert exit_info.value.code == 2
     assert "expected a positive whole number, got 0" in capsys.readouterr().err
+
+
+def test_evaluate_and_predict_with_a_tflite_model(exported, capsys):
+    out, _, _, samples, _ = exported
+    model = out / VARIANTS["int8"].file
+    code, printed, _ = run_cli(capsys, "evaluate", "--model", model, "--data", out.parent / "run" / "validation.csv", "--json")
+    assert code == 0 and json.loads(printed)["n"] == len(samples)
+    code, printed, _ = run_cli(capsys, "predict", samples[0][0], "--model", model)
+    assert code == 0 and printed.split("\t")[0] == samples[0][0]
+    assert_user_error(capsys, ["evaluate", "--model", model, "--data", out.parent / "none"], "no such folder")

@@ -1,3 +1,5 @@
+"""The tf.data pipeline: decoding every format as the normalisation says, label ids, download."""
+
 import zipfile
 
 import numpy as np
@@ -5,17 +7,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import draw_captcha, encode_image, write_captchas
-from keras_captcha import data
+from helpers import draw_captcha, encode_image, write_captchas
+from keras_captcha import data, samples
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
-
-
-def test_list_samples_reads_labels_from_file_stems(tmp_path):
-    write_captchas(tmp_path, ["ab1", "ba22", "c"])
-    samples = data.list_samples(tmp_path)
-    assert [label for _, label in samples] == ["ab1", "ba22", "c"]
-    assert data.derive_charset(label for _, label in samples) == "12abc"
 
 
 def test_manifest_gives_labels_of_any_length_and_script(tmp_path):
@@ -23,49 +18,31 @@ def test_manifest_gives_labels_of_any_length_and_script(tmp_path):
     (tmp_path / "labels.csv").write_text(
         "path,label\nimg/one.png,éß\nimg/two.png,жёлтый\nimg/three.png,7\n", encoding="utf-8"
     )
-    samples = data.list_samples(tmp_path)
-    labels = sorted(label for _, label in samples)
+    listed = samples.list_samples(tmp_path)
+    labels = sorted(label for _, label in listed)
     assert labels == ["7", "éß", "жёлтый"]
-    config = CaptchaConfig(charset=data.derive_charset(labels))
-    batch = next(iter(data.make_dataset(samples, config, batch_size=3)))
+    config = CaptchaConfig(charset=samples.derive_charset(labels))
+    batch = next(iter(data.make_dataset(listed, config, batch_size=3)))
     ids = batch["labels"].numpy()
     assert ids.shape == (3, 6)
-    decoded = sorted("".join(config.charset[i - 1] for i in row if i) for row in ids)
+    decoded = sorted(config.vocabulary.decode(row) for row in ids)
     assert decoded == labels
 
 
-def test_manifest_problems_name_the_row(tmp_path):
-    write_captchas(tmp_path, ["abc"])
-    (tmp_path / "labels.csv").write_text("path,label\nabc.png,abc\nmissing.png,x\n")
-    with pytest.raises(CaptchaError, match=r"labels.csv:3: missing.png: no such file"):
-        data.list_samples(tmp_path)
-    (tmp_path / "labels.csv").write_text("path,label\nabc.png,abc\nabc.png,abd\n")
-    with pytest.raises(CaptchaError, match="listed twice"):
-        data.list_samples(tmp_path)
-
-
 def test_pipeline_shapes_dtypes_and_label_ids(tiny_dataset):
-    samples = data.list_samples(tiny_dataset)
-    config = CaptchaConfig(charset=data.derive_charset(label for _, label in samples))
-    batch = next(iter(data.make_dataset(samples, config, batch_size=8)))
+    listed = samples.list_samples(tiny_dataset)
+    config = CaptchaConfig(charset=samples.derive_charset(label for _, label in listed))
+    batch = next(iter(data.make_dataset(listed, config, batch_size=8)))
     assert batch["image"].shape == (8, 32, 128, 1)
     assert batch["image"].dtype == tf.float32
     assert 0.0 <= float(tf.reduce_min(batch["image"])) <= float(tf.reduce_max(batch["image"])) <= 1
     labels = batch["labels"].numpy()
     assert labels.dtype == np.int32 and labels.shape == (8, 5)
-    for (_, label), row in zip(samples[:8], labels):
-        assert list(row[: len(label)]) == config.encode(label)
-        assert not row[len(label) :].any(), "padding must be the blank 0"
-        assert row[: len(label)].min() >= 1
-
-
-def test_split_is_seeded_and_order_independent(tiny_dataset):
-    samples = data.list_samples(tiny_dataset)
-    train, validation = data.split_samples(samples, 0.1, seed=3)
-    assert len(validation) == 4 and len(train) == 36
-    assert not set(train) & set(validation)
-    assert data.split_samples(samples[::-1], 0.1, seed=3) == (train, validation)
-    assert data.split_samples(samples, 0.1, seed=4)[1] != validation
+    blank = config.vocabulary.blank_index
+    for (_, label), row in zip(listed[:8], labels):
+        assert list(row[: len(label)]) == config.vocabulary.encode(label)
+        assert (row[len(label) :] == blank).all(), "padding must be the blank"
+        assert blank not in row[: len(label)]
 
 
 @pytest.mark.parametrize("suffix", [".png", ".jpg", ".bmp", ".gif"])
@@ -83,34 +60,6 @@ def test_transparency_is_composited_over_white():
     clear = Image.new("RGBA", (20, 10), (0, 0, 0, 0))
     decoded = data.decode_image(tf.constant(encode_image(clear)), 10, 20).numpy()
     np.testing.assert_allclose(decoded, 1.0)
-
-
-@pytest.mark.parametrize(
-    "content, reason",
-    [(b"", "empty file"), (b"not an image at all", "not a readable image")],
-)
-def test_unreadable_file_is_named(tmp_path, content, reason):
-    write_captchas(tmp_path, ["abc"])
-    (tmp_path / "bad.png").write_bytes(content)
-    with pytest.raises(CaptchaError, match=rf"bad.png: .*{reason}"):
-        data.list_samples(tmp_path)
-    with pytest.warns(UserWarning, match="skipped 1 unreadable"):
-        assert [label for _, label in data.list_samples(tmp_path, skip_bad=True)] == ["abc"]
-
-
-def test_truncated_png_is_named(tmp_path):
-    write_captchas(tmp_path, ["abc", "cut"])
-    whole = (tmp_path / "cut.png").read_bytes()
-    (tmp_path / "cut.png").write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(CaptchaError, match="cut.png: not a readable image"):
-        data.list_samples(tmp_path)
-
-
-def test_empty_folder_is_refused(tmp_path):
-    with pytest.raises(CaptchaError, match="no images"):
-        data.list_samples(tmp_path)
-    with pytest.raises(CaptchaError, match="no such folder"):
-        data.list_samples(tmp_path / "absent")
 
 
 def test_label_too_long_for_the_time_axis_is_named(tmp_path):
@@ -143,10 +92,3 @@ def test_download_offline_says_how_to_pass_data(tmp_path):
     missing = (tmp_path / "nowhere.zip").as_uri()
     with pytest.raises(CaptchaError, match="could not download .*pass --data DIR"):
         data.download_dataset(tmp_path / "target", url=missing)
-
-
-def test_real_dataset_lists_936_five_character_captchas(real_data):
-    samples = data.list_samples(real_data)
-    assert len(samples) == 936
-    assert {len(label) for _, label in samples} == {5}
-    assert data.derive_charset(label for _, label in samples) == "2345678bcdefgmnpwxy"

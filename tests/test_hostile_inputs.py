@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from conftest import assert_user_error, draw_captcha, encode_image, run_cli, sixteen_bit_image
-from keras_captcha import data, lite
+from helpers import assert_user_error, draw_captcha, encode_image, run_cli, sixteen_bit_image
+from keras_captcha import data, preprocess
+from keras_captcha.card import CARD_NAME, build_card
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
 
@@ -56,7 +57,7 @@ def test_unreadable_images_are_one_line_errors(trained_run, tmp_path, capsys, na
     assert_user_error(capsys, ["predict", path, "--model", model], f"{path}: ")
     assert_user_error(capsys, ["predict", path, "--model", model], message)
     with pytest.raises(CaptchaError, match=message):
-        lite.preprocess(path, 32, 128)
+        preprocess.preprocess(path, 32, 128)
 
 
 def test_a_bad_image_in_a_dataset_is_named_by_evaluate(trained_run, tmp_path, capsys):
@@ -70,7 +71,7 @@ def test_huge_image_is_refused_from_its_header(tmp_path):
     path = tmp_path / "huge.png"
     path.write_bytes(_png_of_size(5000, 5000))  # over our limit, under Pillow's
     with pytest.raises(CaptchaError, match="5000x5000 image is larger than the 16777216-pixel limit"):
-        data.check_image(path)
+        preprocess.check_image(path)
 
 
 def _exif_rotated():
@@ -111,10 +112,10 @@ def test_odd_images_preprocess_alike_in_tf_and_lite(make):
     """Pixels are read as stored, EXIF orientation not applied, in both pipelines."""
     encoded = make()
     expected = data.decode_image(tf.constant(encoded), 32, 128).numpy()
-    got = lite.preprocess(encoded, 32, 128)
+    got = preprocess.preprocess(encoded, 32, 128)
     np.testing.assert_allclose(got, expected, atol=0.02)  # JPEG decoders differ slightly
     stored = Image.open(io.BytesIO(encoded)).size
-    assert lite.read_image(encoded).shape[:2] == (stored[1], stored[0])
+    assert preprocess.read_pixels(encoded).shape[:2] == (stored[1], stored[0])
 
 
 def test_keras_file_with_a_lambda_layer_is_refused(tmp_path, capsys):
@@ -141,9 +142,8 @@ def test_tflite_of_another_model_is_refused(tmp_path, capsys, with_card):
     image = tmp_path / "abc.png"
     draw_captcha("abc").save(image)
     if with_card:
-        config = CaptchaConfig(charset="abc")
-        card = {"charset": "abc", "input": {"height": 32, "width": 128}, "model": config.to_dict()}
-        (tmp_path / lite.CARD_NAME).write_text(json.dumps(card))
+        card = build_card(CaptchaConfig(charset="abc"), validation_images=0)
+        (tmp_path / CARD_NAME).write_text(json.dumps(card))
         message = "wrong model or card"
     else:
         message = "no model_card.json beside it"
@@ -152,7 +152,7 @@ def test_tflite_of_another_model_is_refused(tmp_path, capsys, with_card):
 
 def test_tflite_with_a_foreign_card_is_refused(tmp_path, capsys):
     model = _foreign_tflite(tmp_path / "other.tflite")
-    (tmp_path / lite.CARD_NAME).write_text('{"name": "some other tool\'s card"}')
+    (tmp_path / CARD_NAME).write_text('{"name": "some other tool\'s card"}')
     image = tmp_path / "abc.png"
     draw_captcha("abc").save(image)
     assert_user_error(capsys, ["predict", image, "--model", model], "model card")
@@ -174,7 +174,7 @@ def _read_both(encoded, tmp_path):
     path = tmp_path / "fuzz.png"
     path.write_bytes(encoded)
     config = CaptchaConfig(charset="a", height=HEIGHT, width=WIDTH, conv_pools=((2, 2), (2, 2), (2, 1)))
-    for load in (lambda: data.load_images([path], config)[0], lambda: lite.preprocess(encoded, HEIGHT, WIDTH)):
+    for load in (lambda: data.load_images([path], config)[0], lambda: preprocess.preprocess(encoded, HEIGHT, WIDTH)):
         try:
             array = load()
         except CaptchaError as error:

@@ -9,8 +9,10 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.colors import same_color
 
-from conftest import TINY_MODEL, write_captchas
+from helpers import TINY_MODEL, probabilities_for, write_captchas
 from keras_captcha import viz
+from keras_captcha.decode import Reading
+from keras_captcha.vocabulary import Vocabulary
 from keras_captcha.train import TrainOptions, train
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -52,7 +54,7 @@ def test_prediction_grid_shows_mistakes_first_in_red(tmp_path):
     labels = ["ab1", "cd2", "e12", "abc", "dd1", "ce2"]
     samples = list(zip(map(str, write_captchas(tmp_path, labels)), labels))
     texts = ["ab1", "cd", "e12", "abd", "dd1", "ce2"]
-    predictions = list(zip(texts, [0.9, 0.4, 0.8, 0.3, 0.7, 0.95]))
+    predictions = [Reading(t, c, False, ()) for t, c in zip(texts, [0.9, 0.4, 0.8, 0.3, 0.7, 0.95])]
     figure = viz.prediction_grid(samples, predictions, columns=3)
     titles = [axes.title for axes in figure.axes if axes.get_visible()]
     assert [title.get_text() for title in titles[:2]] == ["cd2 -> cd (0.40)", "abc -> abd (0.30)"]
@@ -97,16 +99,18 @@ def test_label_histograms_count_lengths_and_characters():
     assert [patch.get_height() for patch in character_axes.patches] == [3, 3, 2, 1]
 
 
-def test_ctc_heatmap_aligns_image_and_steps_and_marks_emitted_characters(probabilities_for):
-    charset = "abc"
-    ids = [0, 1, 1, 0, 2, 0, 0, 3, 0, 3] + [0] * 22  # reads "abcc" over 32 steps
+def test_ctc_heatmap_aligns_image_and_steps_and_marks_emitted_characters():
+    vocabulary = Vocabulary("abc")
+    a, b, c = vocabulary.encode("abc")
+    blank = vocabulary.blank_index
+    ids = [blank, a, a, blank, b, blank, blank, c, blank, c] + [blank] * 22  # reads "abcc" over 32 steps
     probabilities = probabilities_for(ids, classes=4)[0]
     image = np.linspace(0, 1, 32 * 128, dtype="float32").reshape(32, 128, 1)
-    figure = viz.ctc_heatmap(image, probabilities, charset, target="abc")
+    figure = viz.ctc_heatmap(image, probabilities, vocabulary, target="abc")
     image_axes, heat_axes, colorbar_axes = figure.axes
     assert image_axes.get_xlim() == heat_axes.get_xlim() == (0, 32)
     assert heat_axes.get_images()[0].get_array().shape == (4, 32)  # classes x time steps
-    assert [label.get_text() for label in heat_axes.get_yticklabels()] == ["blank", "a", "b", "c"]
+    assert [label.get_text() for label in heat_axes.get_yticklabels()] == vocabulary.class_names
     assert [text.get_text() for text in image_axes.texts] == ["a", "b", "c", "c"]
     assert [line.get_xdata()[0] for line in image_axes.get_lines()] == [1.5, 4.5, 7.5, 9.5]
     assert "read 'abcc'" in image_axes.get_title() and "target 'abc'" in image_axes.get_title()

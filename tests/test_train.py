@@ -1,4 +1,4 @@
-"""Nothing lost: a killed run resumes, the same seed gives the same model, export is atomic."""
+"""Training: a complete run folder, resume after a kill, the same seed gives the same model."""
 
 import json
 import os
@@ -11,9 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import TINY_MODEL, random_labels, write_captchas
-from keras_captcha import export as export_lib
-from keras_captcha.errors import CaptchaError
+from helpers import TINY_MODEL, random_labels, write_captchas
 from keras_captcha.train import TrainOptions, prepare_run, train
 
 EPOCHS = 4
@@ -27,6 +25,17 @@ options = TrainOptions(epochs=int(sys.argv[3]), verbose=2, model=json.loads(sys.
 print(json.dumps(train(sys.argv[1], sys.argv[2], options, callbacks=[slow])))
 """
 TIMEOUT_SECONDS = 120
+
+
+def test_train_writes_a_complete_run(trained_run):
+    run_dir, summary = trained_run
+    for name in ("model.keras", "train.csv", "validation.csv", "config.json", "history.csv", "summary.json"):
+        assert (run_dir / name).exists(), name
+    assert not (run_dir / "backup").exists(), "a finished run drops its resume backup"
+    assert summary["epochs"] == 2 and summary["validation_images"] == 4
+    assert 0.0 <= summary["val_accuracy"] <= 1.0
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert "val_accuracy" in history[0] and "val_cer" in history[0] and len(history) == 3
 
 
 def _history_epochs(run_dir):
@@ -110,30 +119,3 @@ def test_same_seed_and_data_give_the_same_split_and_weights(tiny_dataset, tmp_pa
     assert len(first) == len(second)
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
-
-
-def _tree_bytes(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def test_a_failing_export_leaves_the_previous_output_untouched(trained_run, tmp_path, monkeypatch):
-    run_dir, _ = trained_run
-    out = tmp_path / "exported"
-    out.mkdir()
-    (out / "captcha_int8.tflite").write_bytes(b"the previous export")
-    (out / "model_card.json").write_text('{"previous": true}')
-    before = _tree_bytes(out)
-    real_convert = export_lib.edge.convert
-    calls = []
-
-    def convert_then_fail(recognizer, variant, calibration_images):
-        calls.append(variant)
-        if len(calls) == 2:  # the first variant is already staged
-            raise CaptchaError("export: simulated failure")
-        return real_convert(recognizer, variant, calibration_images)
-
-    monkeypatch.setattr(export_lib.edge, "convert", convert_then_fail)
-    with pytest.raises(CaptchaError, match="simulated failure"):
-        export_lib.export(run_dir / "model.keras", out, variants=["float32", "float16"])
-    assert _tree_bytes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["exported"], "no staging folder is left"

@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from conftest import TINY_MODEL, random_labels, write_captchas
+from helpers import TINY_MODEL, random_labels, write_captchas
 from keras_captcha import distribute
 from keras_captcha.errors import CaptchaError
+from keras_captcha.loading import open_predictor
 
 WORKER_CODE = """
 import json, sys
@@ -66,11 +67,9 @@ def test_two_workers_train_and_only_the_chief_writes_the_model(tmp_path):
     chief_summary = json.loads(outputs[0][0].strip().splitlines()[-1])
     assert chief_summary["epochs"] == 1 and chief_summary["train_images"] + chief_summary["validation_images"] == 24
 
-    from keras_captcha.predict import load_predictor
-
-    predictor = load_predictor(run_dir / "model.keras")
-    results = predictor.predict_files(sorted(str(p) for p in data_dir.iterdir())[:3])
-    assert len(results) == 3 and all(0 <= confidence <= 1 for _, confidence in results)
+    predictor = open_predictor(run_dir / "model.keras")
+    readings = predictor.predict(sorted(str(p) for p in data_dir.iterdir())[:3])
+    assert len(readings) == 3 and all(0 <= reading.confidence <= 1 for reading in readings)
     assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith(".")) == [], (
         "the non-chief's temporary folder is removed"
     )

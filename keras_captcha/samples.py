@@ -1,0 +1,112 @@
+"""Images on disk -> checked `(path, label)` samples, without TensorFlow.
+
+A dataset is a folder of images whose file stem is the label (`efgx5.png` is
+"efgx5"), or a folder with a `labels.csv` manifest of `path,label` rows (a
+`.csv` file may also be passed itself). Training (`keras_captcha.data`) and
+evaluation with any model read datasets through here.
+"""
+
+import csv
+import os
+import pathlib
+import warnings
+
+import numpy as np
+
+from keras_captcha.errors import CaptchaError
+from keras_captcha.preprocess import check_image
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+MANIFEST_NAME = "labels.csv"
+
+
+def list_samples(data_dir, skip_bad=False):
+    """Lists and checks a dataset folder (or a `path,label` CSV manifest file).
+
+    Returns a list of `(path, label)` string pairs sorted by path. Raises
+    `CaptchaError` naming the folder or file for an empty folder, a manifest
+    row without its file, and (unless `skip_bad`, which warns and skips them)
+    any file that is not a readable image.
+    """
+    data_dir = pathlib.Path(data_dir)
+    manifest = data_dir if data_dir.suffix == ".csv" else data_dir / MANIFEST_NAME
+    if not data_dir.is_dir() and not manifest.is_file():
+        raise CaptchaError(f"{data_dir}: no such folder")
+    if manifest.is_file():
+        samples = _read_manifest(manifest)
+    else:
+        samples = [
+            (str(path), path.stem)
+            for path in sorted(data_dir.iterdir())
+            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
+        ]
+    if not samples:
+        raise CaptchaError(
+            f"{data_dir}: no images ({', '.join(IMAGE_SUFFIXES)}) and no {MANIFEST_NAME}"
+        )
+    good, bad = [], []
+    for path, label in samples:
+        try:
+            check_image(path)
+            good.append((path, label))
+        except CaptchaError as error:
+            if not skip_bad:
+                raise
+            bad.append(str(error))
+    if bad:
+        warnings.warn(
+            f"skipped {len(bad)} unreadable file(s) of {len(samples)}, first: {bad[0]}",
+            stacklevel=2,
+        )
+    if not good:
+        raise CaptchaError(f"{data_dir}: none of the {len(samples)} images is readable")
+    return sorted(good)
+
+
+def _read_manifest(manifest):
+    samples, seen = [], set()
+    with open(manifest, newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    if rows and [cell.strip().lower() for cell in rows[0]] == ["path", "label"]:
+        rows = rows[1:]
+    for line, row in enumerate(rows, start=2):
+        if not row:
+            continue
+        if len(row) != 2:
+            raise CaptchaError(f"{manifest}:{line}: expected 'path,label', got {row!r}")
+        path = (manifest.parent / row[0]).resolve()
+        if str(path) in seen:
+            raise CaptchaError(f"{manifest}:{line}: {row[0]} is listed twice")
+        if not path.is_file():
+            raise CaptchaError(f"{manifest}:{line}: {row[0]}: no such file")
+        seen.add(str(path))
+        samples.append((str(path), row[1]))
+    return samples
+
+
+def derive_charset(labels):
+    """The sorted set of characters used by `labels`, as one string."""
+    return "".join(sorted(set("".join(labels))))
+
+
+def split_samples(samples, validation_fraction=0.1, seed=0):
+    """Seeded, reproducible split into `(train, validation)` sample lists.
+
+    The same samples and seed give the same split whatever the listing order.
+    """
+    samples = sorted(samples)
+    order = np.random.default_rng(seed).permutation(len(samples))
+    n_validation = int(round(len(samples) * validation_fraction))
+    if validation_fraction > 0:
+        n_validation = min(max(n_validation, 1), len(samples) - 1)
+    validation = sorted(samples[i] for i in order[:n_validation])
+    train = sorted(samples[i] for i in order[n_validation:])
+    return train, validation
+
+
+def write_samples(path, samples):
+    """Writes samples as a `path,label` CSV that `labels.csv` readers accept."""
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["path", "label"])
+        writer.writerows((os.path.abspath(p), label) for p, label in samples)

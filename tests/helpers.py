@@ -1,0 +1,110 @@
+"""Helpers every test module may import: generated captchas, the CLI runner, a TensorFlow-blocked subprocess."""
+
+import io
+import os
+import pathlib
+import random
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+TINY_CHARSET = "abcde12"
+#: Small network for tests: trains a step in milliseconds.
+TINY_MODEL = {
+    "conv_filters": (4, 8),
+    "conv_pools": ((2, 2), (2, 2)),
+    "projection_units": 8,
+    "rnn_units": 8,
+}
+
+
+def draw_captcha(text, size=(200, 50), mode="RGBA", seed=0):
+    """A synthetic captcha: `text` in dark ink on a light, slightly noisy background."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (245, 245, 245))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(size[1] // 2, 8))
+    x = size[0] // 10
+    for char in text:
+        draw.text((x, size[1] // 4 + rng.randint(-3, 3)), char, fill=(20, 20, 20), font=font)
+        x += size[0] * 4 // (5 * max(len(text), 1))
+    for _ in range(3):
+        points = [(rng.randint(0, size[0]), rng.randint(0, size[1])) for _ in range(2)]
+        draw.line(points, fill=(90, 90, 90), width=1)
+    return image.convert(mode)
+
+
+def write_captchas(folder, labels, suffix=".png", **kwargs):
+    """Writes one image per label, named `<label><suffix>`; returns the paths."""
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, label in enumerate(labels):
+        path = folder / f"{label}{suffix}"
+        draw_captcha(label, seed=index, **kwargs).save(path)
+        paths.append(path)
+    return paths
+
+
+def encode_image(image, fmt="PNG", **kwargs):
+    """A PIL image saved to `fmt` in memory -> the file's bytes."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def sixteen_bit_image():
+    """A 200x50 16-bit grayscale ramp."""
+    return Image.fromarray((np.arange(50 * 200).reshape(50, 200) * 6).astype(np.uint16))
+
+
+def run_cli(capsys, *argv):
+    """Runs `keras-captcha argv...` in-process -> (exit code, stdout, stderr)."""
+    from keras_captcha import cli
+
+    code = cli.main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_user_error(capsys, argv, message):
+    """The CLI exits 2 with one line on stderr holding `message`, and no traceback."""
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert message in err, err
+
+
+def random_labels(count, charset=TINY_CHARSET, lengths=(3, 5), seed=0):
+    rng = random.Random(seed)
+    labels = set()
+    while len(labels) < count:
+        labels.add("".join(rng.choice(charset) for _ in range(rng.randint(*lengths))))
+    return sorted(labels)
+
+
+BLOCK_TENSORFLOW = """\
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('tensorflow', 'keras'):
+            raise ImportError('blocked ' + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+def run_without_tensorflow(code, *args):
+    """Runs Python `code` with `args` in a process where importing tensorflow or keras fails."""
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_TENSORFLOW + code, *map(str, args)],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def probabilities_for(ids, classes, peak=0.9):
+    """A (1, len(ids), classes) float32 probability array whose argmax per step is `ids`."""
+    steps = np.full((1, len(ids), classes), (1 - peak) / (classes - 1), dtype=np.float32)
+    steps[0, np.arange(len(ids)), ids] = peak
+    return steps

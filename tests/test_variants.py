@@ -1,0 +1,18 @@
+"""The variant table: one record per exported file, each field one of the known values."""
+
+from keras_captcha.variants import DEFAULT_VARIANT, VARIANTS
+from keras_captcha.edge_graph import GRU_FORMS
+
+
+def test_each_variant_is_one_consistent_record():
+    assert DEFAULT_VARIANT in VARIANTS
+    assert len({variant.file for variant in VARIANTS.values()}) == len(VARIANTS)
+    for name, variant in VARIANTS.items():
+        assert variant.name == name
+        assert variant.gru in GRU_FORMS
+        assert variant.quantization in ("none", "dynamic_range", "float16", "int8")
+        assert 0 < variant.required_agreement <= 1
+        # int8 calibration needs the unrolled GRU (the WHILE form crashes the calibrator)
+        assert variant.gru == "unrolled" or variant.quantization != "int8"
+        if variant.quantization in ("none", "float16"):
+            assert variant.required_agreement == 1.0
