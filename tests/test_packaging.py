@@ -1,0 +1,41 @@
+"""The runtime install: the built wheel, in a fresh virtualenv, reads a captcha with no TensorFlow."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+from helpers import draw_captcha
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _run(*command, **kwargs):
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=600, **kwargs)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result
+
+
+def test_the_wheel_installs_the_runtime_only_and_reads_a_captcha(tmp_path):
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", tmp_path / "dist", ROOT)
+    [wheel] = (tmp_path / "dist").glob("keras_captcha-*.whl")
+    venv = tmp_path / "venv"
+    _run(sys.executable, "-m", "venv", venv)
+    python, cli = venv / "bin" / "python", venv / "bin" / "keras-captcha"
+    _run(python, "-m", "pip", "install", "--quiet", wheel)
+    installed = _run(python, "-m", "pip", "list", "--format=json").stdout
+    names = {package["name"].lower() for package in json.loads(installed)}
+    assert {"numpy", "pillow", "ai-edge-litert", "keras-captcha"} <= names
+    assert not names & {"tensorflow", "keras", "tf-keras"}
+
+    image = tmp_path / "captcha.png"
+    draw_captcha("2b4cd").save(image)
+    # outside the checkout, so the shipped model comes from the install's share/ folder
+    result = _run(cli, "predict", image, "--json", cwd=tmp_path)
+    reading = json.loads(result.stdout)
+    assert reading["path"] == str(image) and 0 <= reading["confidence"] <= 1
+    assert set(reading["text"]) <= set("2345678bcdefgmnpwxy")
+
+    result = subprocess.run([cli, "train", "--data", tmp_path], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert 'pip install "keras-captcha[train]"' in result.stderr.strip()
