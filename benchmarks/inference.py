@@ -1,25 +1,36 @@
-"""Inference speed and size of an exported model folder.
+"""Inference speed and size of an exported model folder, and the TF-free runtime end to end.
 
     KERAS_CAPTCHA_DATA=../shared/data/captcha_images_v2 python benchmarks/inference.py [exported]
 
-Prints JSON: batch throughput (images/s, both cores, one batch of `--batch`
-images for each) of the Keras model and of the SavedModel's `serving_default`, and for each TFLite variant its file
-size and single-image latency on one thread (median of `--runs` calls after
-warm-up, through `keras_captcha.lite`, quantisation included).
+Prints JSON:
+* batch throughput (images/s, both cores, one batch of `--batch` images) of
+  the Keras model and of the SavedModel's `serving_default`;
+* for each TFLite variant its file size and the bare model's single-image
+  latency on one thread (median of `--runs` calls after warm-up, through
+  `keras_captcha.lite`, quantisation included), and the runtime end to end:
+  an image file on disk -> text (read, decode, preprocess, run, CTC-decode),
+  one thread, median over `--runs` reads cycling through the dataset's files;
+* `cli_predict`: `keras-captcha predict IMAGE` with the shipped model, as a
+  user runs it: wall seconds (median of 5 runs) and peak memory (MB).
 """
 
 import argparse
-import json
 import pathlib
 import statistics
+import subprocess
+import sys
 import time
 
 import tensorflow as tf
 
 from common import data_dir, emit
-from keras_captcha import data, lite
+from keras_captcha import data
+from keras_captcha.card import CARD_NAME, read_card
 from keras_captcha.export import latency_ms
-from keras_captcha.predict import load_keras_model
+from keras_captcha.keras_predictor import load_keras_model
+from keras_captcha.lite import LiteRecognizer
+from keras_captcha.samples import list_samples
+from keras_captcha.savedmodel import DIR_NAME
 
 
 def images_per_second(predict, images, repeats):
@@ -32,6 +43,47 @@ def images_per_second(predict, images, repeats):
     return round(len(images) / statistics.median(seconds), 1)
 
 
+def end_to_end_ms(recognizer, paths, runs, warmup=20):
+    """Median ms of `recognizer.predict(path)` (file -> text), cycling through `paths`."""
+    for path in paths[:warmup]:
+        recognizer.predict(path)
+    times = []
+    for index in range(runs):
+        path = paths[index % len(paths)]
+        started = time.perf_counter()
+        recognizer.predict(path)
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1000, 4)
+
+
+#: Runs the CLI as its console script does, then reports the process's peak resident memory
+#: (VmHWM, which exec resets; ru_maxrss would count the forking parent's pages).
+CLI_CODE = """
+import sys
+from keras_captcha.cli import main
+code = main(sys.argv[1:])
+peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+print(peak.split()[1], file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def cli_predict(image, repeats=5):
+    """Wall seconds and peak RSS (MB) of `keras-captcha predict IMAGE`, medians of one process each."""
+    seconds, peaks_kb = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-c", CLI_CODE, "predict", str(image)], check=True, capture_output=True, text=True
+        )
+        seconds.append(time.perf_counter() - started)
+        peaks_kb.append(int(result.stderr.split()[-1]))
+    return {
+        "wall_seconds": round(statistics.median(seconds), 3),
+        "peak_memory_mb": round(statistics.median(peaks_kb) / 1024, 1),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default="exported", help="an `export` output folder")
@@ -41,15 +93,14 @@ def main():
     parser.add_argument("--batch", type=int, default=512, help="images per batch-throughput call")
     args = parser.parse_args()
     folder = pathlib.Path(args.folder)
-    card = json.loads((folder / lite.CARD_NAME).read_text())
-    config_height, config_width = card["input"]["height"], card["input"]["width"]
-    samples = data.list_samples(data_dir())
-    paths = [path for path, _ in samples]
+    card = read_card(folder / CARD_NAME)
+    paths = [path for path, _ in list_samples(data_dir())]
+    cli = cli_predict(paths[0])
     recognizer = load_keras_model(args.keras_model)
+    assert recognizer.config == card.config, "the .keras model is not the exported one"
     images = data.load_images((paths * (args.batch // len(paths) + 1))[: args.batch], recognizer.config)
-    assert images.shape[1:3] == (config_height, config_width)
 
-    serving = tf.saved_model.load(str(folder / "saved_model")).signatures["serving_default"]
+    serving = tf.saved_model.load(str(folder / DIR_NAME)).signatures["serving_default"]
     result = {
         "batch_images": len(images),
         "keras_images_per_second": images_per_second(
@@ -59,13 +110,17 @@ def main():
             lambda x: serving(images=tf.constant(x)), images, 5
         ),
         "tflite": {},
+        "cli_predict": cli,
     }
-    for name, variant in card["variants"].items():
+    for name, variant in card.data["variants"].items():
+        runtime = LiteRecognizer(folder / variant["file"], card=card, num_threads=1)
+        bare = latency_ms(runtime.run, images[0], args.runs, warmup=20)
+        whole = end_to_end_ms(runtime, paths, args.runs)
         result["tflite"][name] = {
             "kilobytes": round((folder / variant["file"]).stat().st_size / 1024, 1),
-            "single_image_ms_1_thread": latency_ms(
-                lite.LiteRecognizer(folder / variant["file"], num_threads=1), images[0], args.runs, warmup=20
-            ),
+            "single_image_ms_1_thread": bare,
+            "file_to_text_ms_1_thread": whole,
+            "file_to_text_over_model": round(whole / bare, 2),
             "validation_accuracy": variant["accuracy"],
         }
     emit(result)
