@@ -9,9 +9,11 @@ TensorFlow; `train` and `export` need the `[train]` extra and say so.
 import argparse
 import json
 import os
+import pathlib
 import sys
 
 from keras_captcha import preprocess, samples
+from keras_captcha.card import shipped_model
 from keras_captcha.distribute import STRATEGIES
 from keras_captcha.errors import CaptchaError
 from keras_captcha.loading import open_predictor, require_extra
@@ -73,6 +75,26 @@ def build_parser():
     evaluate.add_argument("--data", required=True, help="folder of labelled images or a CSV")
     evaluate.add_argument("--skip-bad", action="store_true")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    serve = commands.add_parser("serve", help="serve an HTTP API that reads captchas (the [serve] extra)")
+    serve.add_argument(
+        "--model",
+        action="append",
+        dest="models",
+        metavar="[NAME=]PATH",
+        help="a model to serve, named NAME (default: its file name); repeat for several, the first "
+        f"is the default (default: the shipped {VARIANTS[DEFAULT_VARIANT].file})",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_positive_int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=_positive_int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--max-body-bytes", type=_positive_int, default=4 * 1024 * 1024,
+        help="larger request bodies get 413 (default 4 MiB)",
+    )
+    serve.add_argument(
+        "--max-images", type=_positive_int, default=64, help="images one request may hold (default 64)"
+    )
 
     predict = commands.add_parser("predict", help="read the text of captcha images")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
@@ -172,11 +194,30 @@ def run_predict(args):
             print(f"{path}\t{reading.text}\t{reading.confidence:.4f}")
 
 
+def run_serve(args):
+    require_extra("serve", "keras-captcha serve")
+    from keras_captcha import server  # the [serve] extra: FastAPI, uvicorn
+
+    models = {}
+    for text in args.models or [str(shipped_model())]:
+        name, _, path = text.rpartition("=")
+        name = name or pathlib.Path(path).stem
+        if name in models:
+            raise CaptchaError(f"serve: two models are named {name!r}; name them with NAME=PATH")
+        models[name] = path
+    options = server.ServeOptions(
+        models=models, max_body_bytes=args.max_body_bytes, max_images=args.max_images,
+        web_dir=server.default_web_dir(),
+    )
+    server.serve(options, host=args.host, port=args.port, workers=args.workers)
+
+
 COMMANDS = {
     "train": run_train,
     "export": run_export,
     "evaluate": run_evaluate,
     "predict": run_predict,
+    "serve": run_serve,
 }
 
 

@@ -42,8 +42,8 @@ class LiteRecognizer(Predictor):
         self.model_path = pathlib.Path(model_path)
         if not self.model_path.is_file():
             raise CaptchaError(f"{model_path}: no such model file")
-        card = card or card_beside(self.model_path)
-        super().__init__(card.config, **options)
+        self.card = card or card_beside(self.model_path)
+        super().__init__(self.card.config, **options)
         try:
             self.interpreter = _interpreter_class()(model_path=str(self.model_path), num_threads=num_threads)
             self.runner = self.interpreter.get_signature_runner()

@@ -21,7 +21,11 @@ FORMATS = {
     "savedmodel": ("keras_captcha.keras_predictor", "SavedModelPredictor", "train"),
 }
 #: The top-level modules each extra brings; a missing one is a one-line error.
-EXTRA_MODULES = {"train": ("tensorflow", "keras"), "onnx": ("onnxruntime",)}
+EXTRA_MODULES = {
+    "train": ("tensorflow", "keras"),
+    "onnx": ("onnxruntime",),
+    "serve": ("fastapi", "uvicorn", "multipart", "threadpoolctl"),
+}
 
 
 def require_extra(extra, purpose):

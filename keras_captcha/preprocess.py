@@ -65,10 +65,17 @@ def open_image(source, name):
         raise CaptchaError(
             f"{name}: image is larger than the {MAX_IMAGE_PIXELS}-pixel limit (Pillow refused it)"
         ) from None
-    except Exception as error:  # Pillow raises many types for hostile bytes
+    except Image.UnidentifiedImageError:
         empty = not source if isinstance(source, bytes) else os.path.getsize(source) == 0
-        raise CaptchaError(f"{name}: not a readable image ({'empty file' if empty else error})") from None
+        reason = "empty file" if empty else f"not a {', '.join(FORMATS)} file"
+        raise CaptchaError(f"{name}: not a readable image ({reason})") from None
+    except Exception as error:  # Pillow raises many types for truncated or hostile bytes
+        raise CaptchaError(f"{name}: not a readable image ({_one_line(error)})") from None
     return image
+
+
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def check_image(path):
@@ -77,25 +84,24 @@ def check_image(path):
     open_image(path, path).close()
 
 
-def read_pixels(source):
+def read_pixels(source, name=None):
     """A path, encoded bytes, a PIL image or an array -> (height, width, channels) uint8/float.
 
     Palette, 1-bit and 16-bit images become 8-bit like TensorFlow's decoder
-    makes them; GIFs give their first frame.
+    makes them; GIFs give their first frame. Errors name `name`, or the path.
     """
     if isinstance(source, np.ndarray):
         return source[..., None] if source.ndim == 2 else source
-    name = "image bytes"
     if isinstance(source, (str, pathlib.Path)):
-        name = str(source)
+        name = name or str(source)
         try:
             source = pathlib.Path(source).read_bytes()
         except OSError as error:
             raise CaptchaError(f"{name}: {error.strerror or error}") from None
     if isinstance(source, bytes):
-        image = open_image(source, name)
+        image = open_image(source, name or "image bytes")
     elif isinstance(source, Image.Image):
-        image, name = source, "PIL image"
+        image, name = source, name or "PIL image"
     else:
         raise CaptchaError(f"cannot read an image from a {type(source).__name__}")
     return _pixels(image, name)
@@ -171,9 +177,9 @@ def resize_bilinear(image, height, width):
     return np.stack([rows @ image[..., c] @ columns for c in range(image.shape[-1])], axis=-1)
 
 
-def preprocess(source, height, width, normalisation=DEFAULT_NORMALISATION):
-    """Any image source -> (height, width, 1) float32, as training saw it."""
-    gray = to_gray(read_pixels(source), normalisation)
+def preprocess(source, height, width, normalisation=DEFAULT_NORMALISATION, name=None):
+    """Any image source -> (height, width, 1) float32, as training saw it; errors name `name`."""
+    gray = to_gray(read_pixels(source, name), normalisation)
     resized = resize_bilinear(gray, height, width)
     return np.clip(resized, *normalisation.value_range, out=resized)
 

@@ -1,11 +1,14 @@
 """Helpers every test module may import: generated captchas, the CLI runner, a TensorFlow-blocked subprocess."""
 
 import io
-import os
 import pathlib
 import random
+import socket
+import struct
 import subprocess
 import sys
+import uuid
+import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -108,3 +111,37 @@ def probabilities_for(ids, classes, peak=0.9):
     steps = np.full((1, len(ids), classes), (1 - peak) / (classes - 1), dtype=np.float32)
     steps[0, np.arange(len(ids)), ids] = peak
     return steps
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def png_of_size(width, height):
+    """A valid 1-bit PNG of one colour: a few hundred KB whatever the size, made in a fraction of a second."""
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    row = b"\0" * (1 + (width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def multipart_body(files, fields=()):
+    """`(field, file name, bytes)` files and `(field, text)` fields -> (body bytes, content type)."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for field, file_name, data in files:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{file_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n"
+        )
+    for field, text in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"\r\n\r\n{text}\r\n'.encode())
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"

@@ -12,7 +12,7 @@ LAYERS = [
     ("preprocess", "decode", "samples", "card", "predictor", "lite", "loading"),
     ("data", "loss", "model", "keras_predictor", "compat", "distribute", "train"),
     ("decode_graph", "edge_graph", "flatbuffer", "tflite_convert", "savedmodel", "export"),
-    ("viz", "cli"),
+    ("viz", "server", "cli"),
 ]
 LAYER_OF = {module: index for index, layer in enumerate(LAYERS) for module in layer}
 RUNTIME = [module for layer in LAYERS[:2] for module in layer]

@@ -2,13 +2,12 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 
-from helpers import TINY_MODEL, random_labels, write_captchas
+from helpers import TINY_MODEL, free_port, random_labels, write_captchas
 from keras_captcha import distribute
 from keras_captcha.errors import CaptchaError
 from keras_captcha.loading import open_predictor
@@ -22,21 +21,11 @@ print(json.dumps(train(sys.argv[1], sys.argv[2], options)))
 TIMEOUT_SECONDS = 150
 
 
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
 def test_two_workers_train_and_only_the_chief_writes_the_model(tmp_path):
     data_dir = tmp_path / "images"
     write_captchas(data_dir, random_labels(24))
     run_dir = tmp_path / "run"  # one folder, as on a shared file system
-    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+    workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
     processes = []
     for index in range(2):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}

@@ -2,8 +2,6 @@
 
 import io
 import json
-import struct
-import zlib
 
 import keras
 import numpy as np
@@ -13,24 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from helpers import assert_user_error, draw_captcha, encode_image, run_cli, sixteen_bit_image
+from helpers import assert_user_error, draw_captcha, encode_image, png_of_size, run_cli, sixteen_bit_image
 from keras_captcha import data, preprocess
 from keras_captcha.card import CARD_NAME, build_card
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.errors import CaptchaError
-
-
-def _png_of_size(width, height):
-    """A valid 1-bit PNG of one colour: a few hundred KB whatever the size, made in a fraction of a second."""
-
-    def chunk(kind, payload):
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    row = b"\0" * (1 + (width + 7) // 8)
-    compressor = zlib.compressobj(9)
-    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def _truncated_png():
@@ -42,7 +27,7 @@ UNREADABLE = {
     "truncated.png": (_truncated_png, "not a readable image"),
     "empty.png": (lambda: b"", "empty file"),
     "text.png": (lambda: b"just some words\n", "not a readable image"),
-    "huge.png": (lambda: _png_of_size(20000, 20000), "pixel limit"),
+    "huge.png": (lambda: png_of_size(20000, 20000), "pixel limit"),
     "tiff.png": (lambda: encode_image(draw_captcha("abc"), "TIFF"), "TIFF images are not supported"),
     "palette.bmp": (lambda: encode_image(draw_captcha("abc", mode="RGB").convert("P"), "BMP"), "BMP images"),
 }
@@ -69,7 +54,7 @@ def test_a_bad_image_in_a_dataset_is_named_by_evaluate(trained_run, tmp_path, ca
 
 def test_huge_image_is_refused_from_its_header(tmp_path):
     path = tmp_path / "huge.png"
-    path.write_bytes(_png_of_size(5000, 5000))  # over our limit, under Pillow's
+    path.write_bytes(png_of_size(5000, 5000))  # over our limit, under Pillow's
     with pytest.raises(CaptchaError, match="5000x5000 image is larger than the 16777216-pixel limit"):
         preprocess.check_image(path)
 

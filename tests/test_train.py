@@ -9,7 +9,6 @@ import time
 
 import keras
 import numpy as np
-import pytest
 
 from helpers import TINY_MODEL, random_labels, write_captchas
 from keras_captcha.train import TrainOptions, prepare_run, train
