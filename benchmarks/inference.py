@@ -5,11 +5,13 @@
 Prints JSON:
 * batch throughput (images/s, both cores, one batch of `--batch` images) of
   the Keras model and of the SavedModel's `serving_default`;
-* for each TFLite variant its file size and the bare model's single-image
-  latency on one thread (median of `--runs` calls after warm-up, through
-  `keras_captcha.lite`, quantisation included), and the runtime end to end:
-  an image file on disk -> text (read, decode, preprocess, run, CTC-decode),
-  one thread, median over `--runs` reads cycling through the dataset's files;
+* for each TFLite and ONNX variant its file size and the bare model's
+  single-image latency on one thread (median of `--runs` calls after
+  warm-up, through `keras_captcha.lite` or `keras_captcha.onnx_runtime`,
+  quantisation included), and the runtime end to end: an image file on
+  disk -> text (read, decode, preprocess, run, CTC-decode), one thread,
+  median over `--runs` reads cycling through the dataset's files (the
+  ddddocr file: its bare run on the gray image ddddocr feeds it);
 * `cli_predict`: `keras-captcha predict IMAGE` with the shipped model, as a
   user runs it: wall seconds (median of 5 runs) and peak memory (MB).
 """
@@ -28,9 +30,11 @@ from keras_captcha import data
 from keras_captcha.card import CARD_NAME, read_card
 from keras_captcha.export import latency_ms
 from keras_captcha.keras_predictor import load_keras_model
-from keras_captcha.lite import LiteRecognizer
+from keras_captcha import preprocess
+from keras_captcha.loading import open_predictor
 from keras_captcha.samples import list_samples
 from keras_captcha.savedmodel import DIR_NAME
+from keras_captcha.variants import VARIANTS
 
 
 def images_per_second(predict, images, repeats):
@@ -109,20 +113,30 @@ def main():
         "savedmodel_images_per_second": images_per_second(
             lambda x: serving(images=tf.constant(x)), images, 5
         ),
-        "tflite": {},
+        "variants": {},
         "cli_predict": cli,
     }
     for name, variant in card.data["variants"].items():
-        runtime = LiteRecognizer(folder / variant["file"], card=card, num_threads=1)
-        bare = latency_ms(runtime.run, images[0], args.runs, warmup=20)
-        whole = end_to_end_ms(runtime, paths, args.runs)
-        result["tflite"][name] = {
-            "kilobytes": round((folder / variant["file"]).stat().st_size / 1024, 1),
-            "single_image_ms_1_thread": bare,
-            "file_to_text_ms_1_thread": whole,
-            "file_to_text_over_model": round(whole / bare, 2),
-            "validation_accuracy": variant["accuracy"],
-        }
+        path = folder / variant["file"]
+        entry = {"kilobytes": round(path.stat().st_size / 1024, 1), "validation_accuracy": variant["accuracy"]}
+        if VARIANTS[name].client == "ddddocr":
+            from keras_captcha.onnx_runtime import open_session  # the [onnx] extra
+
+            session = open_session(path)
+            gray = preprocess.to_gray(preprocess.read_pixels(paths[0]))[None, None, ..., 0]
+            entry["single_image_ms_1_thread"] = latency_ms(
+                lambda x: session.run(None, {session.get_inputs()[0].name: x}), gray, args.runs, warmup=20
+            )
+        else:
+            runtime = open_predictor(path, num_threads=1)
+            bare = latency_ms(runtime.run, images[0], args.runs, warmup=20)
+            whole = end_to_end_ms(runtime, paths, args.runs)
+            entry.update(
+                single_image_ms_1_thread=bare,
+                file_to_text_ms_1_thread=whole,
+                file_to_text_over_model=round(whole / bare, 2),
+            )
+        result["variants"][name] = entry
     emit(result)
 
 

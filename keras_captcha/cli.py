@@ -168,6 +168,9 @@ def run_export(args):
         )
     print(f"SavedModel and {len(card['variants'])} model files verified on "
           f"{card['validation_images']} images; written to {args.out}")
+    skipped = sorted(set(VARIANTS) - set(card["variants"]))
+    if skipped:
+        print(f'not written: {", ".join(skipped)} (pip install "keras-captcha[onnx]" for the ONNX files)')
 
 
 def run_evaluate(args):

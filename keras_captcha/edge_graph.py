@@ -16,6 +16,7 @@ layers in inference mode, in the variant without dropout or augmentation.
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
 from keras_captcha.decode_graph import greedy_decode_graph
 
@@ -146,3 +147,20 @@ def edge_function(recognizer, form, decoded=False):
         return outputs
 
     return forward
+
+
+def frozen_edge_function(recognizer, variant):
+    """The variant's edge graph with its variables folded into constants (no variable ops).
+
+    Returns a tf.function of the same signature as `edge_function`; the
+    TFLite and ONNX converters start from it.
+    """
+    forward = edge_function(recognizer, variant.gru, decoded=variant.decoded)
+    concrete = forward.get_concrete_function()
+    frozen = convert_variables_to_constants_v2(concrete)
+
+    @tf.function(input_signature=forward.input_signature)
+    def serve(image):
+        return tf.nest.pack_sequence_as(concrete.structured_outputs, tf.nest.flatten(frozen(image)))
+
+    return serve

@@ -1,4 +1,4 @@
-"""Export: a trained `.keras` model -> a verified SavedModel, model files and a model card.
+"""Export: a trained `.keras` model -> a verified SavedModel, TFLite and ONNX files and a model card.
 
     from keras_captcha.export import export
     card = export("runs/captcha/model.keras", "exported")
@@ -11,40 +11,127 @@ written beside `out` and swapped in at the end, so a failed or killed export
 leaves the previous one as it was.
 """
 
+import collections
 import contextlib
+import json
 import os
 import pathlib
 import shutil
 import tempfile
 import time
+import typing
 
 import numpy as np
 
-from keras_captcha import data, decode, flatbuffer, savedmodel, tflite_convert
+from keras_captcha import data, decode, flatbuffer, preprocess, savedmodel, tflite_convert
 from keras_captcha.card import CARD_NAME, ModelCard, build_card, write_card
 from keras_captcha.errors import CaptchaError
 from keras_captcha.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.lite import LiteRecognizer
+from keras_captcha.loading import has_extra
 from keras_captcha.samples import list_samples
-from keras_captcha.variants import VARIANTS
+from keras_captcha.variants import DDDDOCR_CHARSETS, VARIANTS
 
 LATENCY_RUNS = 100
 CALIBRATION_IMAGES = 200
 
 
-def _read_lite(path, card, images):
-    """Greedy texts of one `.tflite` file on `images`, run as its users run it, and its runner.
+#: Largest probability difference from the Keras model an unquantized ONNX file may show.
+ONNX_TOLERANCE = 1e-4
 
-    For a decoded variant, its in-graph `label_ids` must spell the same texts.
-    """
+
+class Written(typing.NamedTuple):
+    """One exported file, run on the validation images: the texts it read (of the images at
+    `checked` indices; None: all), its ops, a run function and an input to time it, extra card fields."""
+
+    texts: list
+    ops: dict
+    run: typing.Callable
+    image: np.ndarray
+    checked: typing.Optional[list] = None
+    extra: dict = {}
+
+
+def _write_tflite(recognizer, variant, path, card, images, calibration_images, **_):
+    """Converts and writes a `.tflite` variant, run as its users run it (LiteRT)."""
+    tflite_bytes = tflite_convert.convert(recognizer, variant, calibration_images)
+    ops = flatbuffer.list_ops(tflite_bytes)
+    flatbuffer.check_ops(variant.name, ops)
+    path.write_bytes(tflite_bytes)
     runner = LiteRecognizer(path, card=card)
     outputs = [runner.run(image) for image in images]
     texts = [r.text for r in runner.decode(np.concatenate([o["probabilities"] for o in outputs]))]
-    if "label_ids" in outputs[0]:
+    if "label_ids" in outputs[0]:  # the decoded variant's in-graph decoding must spell the same
         graph_texts = [card.config.vocabulary.decode(output["label_ids"][0]) for output in outputs]
         if graph_texts != texts:
             raise CaptchaError(f"export: {path.name}'s label_ids disagree with decoding its probabilities")
-    return texts, runner
+    return Written(texts, ops, runner.run, images[0])
+
+
+def _write_onnx(recognizer, variant, path, card, images, keras_probabilities, **_):
+    """Converts and writes our `.onnx` variant, run with onnxruntime through `OnnxPredictor`."""
+    from keras_captcha import onnx_convert  # the optional [onnx] extra: onnx, tf2onnx, onnxruntime
+    from keras_captcha.onnx_runtime import OnnxPredictor
+
+    onnx_bytes = onnx_convert.convert(recognizer, variant)
+    path.write_bytes(onnx_bytes)
+    runner = OnnxPredictor(path, card=card)
+    probabilities = runner.probabilities(images)
+    _check_close(variant, probabilities, keras_probabilities)
+    return Written([r.text for r in runner.decode(probabilities)], onnx_convert.list_ops(onnx_bytes),
+                   runner.run, images[0])
+
+
+def _write_ddddocr(recognizer, variant, path, card, images, keras_probabilities, samples, **_):
+    """Writes the ddddocr pair (model and `charsets.json`) and runs it as ddddocr feeds it.
+
+    ddddocr hands the model its gray image at the `charsets.json` size; here
+    the gray comes from `keras_captcha.preprocess`, so the check isolates the
+    graph: the validation images of that size must read as the Keras model reads them.
+    """
+    from keras_captcha import onnx_convert  # the optional [onnx] extra: onnx, tf2onnx, onnxruntime
+    from keras_captcha.onnx_runtime import open_session
+
+    config = recognizer.config
+    grays = [preprocess.to_gray(preprocess.read_pixels(p), config.normalisation)[..., 0] for p, _ in samples]
+    source_size = collections.Counter((g.shape[1], g.shape[0]) for g in grays).most_common(1)[0][0]
+    onnx_bytes = onnx_convert.convert(recognizer, variant, source_size)
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(onnx_bytes)
+    charsets = onnx_convert.ddddocr_charsets(config.vocabulary, source_size)
+    (path.parent / DDDDOCR_CHARSETS).write_text(json.dumps(charsets, ensure_ascii=False))
+    session = open_session(path)
+
+    def run(gray):
+        return session.run(None, {onnx_convert.DDDDOCR_INPUT: gray[None, None]})[0]
+
+    same_size = [index for index, gray in enumerate(grays) if (gray.shape[1], gray.shape[0]) == source_size]
+    probabilities = np.exp(np.concatenate([run(grays[index]) for index in same_size]))
+    _check_close(variant, probabilities, keras_probabilities[same_size])
+    texts = [r.text for r in decode.greedy_decode(probabilities, config.vocabulary)]
+    extra = {
+        "charsets": str(pathlib.PurePosixPath(variant.file).with_name(DDDDOCR_CHARSETS)),
+        "image": list(source_size),
+        "images_checked": len(same_size),
+    }
+    return Written(texts, onnx_convert.list_ops(onnx_bytes), run, grays[same_size[0]], same_size, extra)
+
+
+#: (variant.format, variant.client) -> the function that converts, writes and runs the file
+WRITERS = {
+    ("tflite", "keras_captcha"): _write_tflite,
+    ("onnx", "keras_captcha"): _write_onnx,
+    ("onnx", "ddddocr"): _write_ddddocr,
+}
+
+
+def _check_close(variant, probabilities, expected):
+    difference = float(np.abs(probabilities - expected).max())
+    if difference > ONNX_TOLERANCE:
+        raise CaptchaError(
+            f"export: the {variant.name} model's probabilities differ from the Keras model's by "
+            f"{difference:.2g} (at most {ONNX_TOLERANCE} allowed)"
+        )
 
 
 def latency_ms(run, image, runs=LATENCY_RUNS, warmup=1):
@@ -59,11 +146,16 @@ def latency_ms(run, image, runs=LATENCY_RUNS, warmup=1):
     return round(float(np.median(times)) * 1000, 4)
 
 
+def available_variants():
+    """The names of the variants whose tools are installed: the ONNX ones need the `[onnx]` extra."""
+    return [name for name, variant in VARIANTS.items() if variant.format != "onnx" or has_extra("onnx")]
+
+
 def export(model_path, out_dir, validation_samples=None, calibration_samples=None, variants=None):
     """Exports `model_path` into `out_dir`; returns the model card dict.
 
     The samples default to the `validation.csv` and `train.csv` a training run
-    wrote beside the model; `variants` (names) default to every one. Raises
+    wrote beside the model; `variants` (names) default to `available_variants()`. Raises
     `CaptchaError` naming the variant that fails its checks; `out_dir` is then
     left as it was.
     """
@@ -80,33 +172,39 @@ def export(model_path, out_dir, validation_samples=None, calibration_samples=Non
     )
     targets = [label for _, label in validation_samples]
     keras_predictor = KerasPredictor(recognizer)
-    keras_texts = [r.text for r in keras_predictor.decode(keras_predictor.probabilities(validation_images))]
+    keras_probabilities = keras_predictor.probabilities(validation_images)
+    keras_texts = [r.text for r in keras_predictor.decode(keras_probabilities)]
     card = build_card(config, len(validation_samples))
     card["reference"] = dict(zip(("accuracy", "cer"), decode.score(targets, keras_texts)))
 
     with atomic_directory(out_dir) as staging:
-        for name in variants or VARIANTS:
+        for name in variants or available_variants():
             variant = VARIANTS[name]
-            tflite_bytes = tflite_convert.convert(recognizer, variant, calibration_images)
-            ops = flatbuffer.list_ops(tflite_bytes)
-            flatbuffer.check_ops(name, ops)
-            (staging / variant.file).write_bytes(tflite_bytes)
-            texts, runner = _read_lite(staging / variant.file, ModelCard(config, card, None), validation_images)
-            agreement = float(np.mean([a == b for a, b in zip(texts, keras_texts)]))
+            path = staging / variant.file
+            write = WRITERS[variant.format, variant.client]
+            written = write(
+                recognizer, variant, path, card=ModelCard(config, card, None), images=validation_images,
+                samples=validation_samples, calibration_images=calibration_images,
+                keras_probabilities=keras_probabilities,
+            )
+            checked = range(len(targets)) if written.checked is None else written.checked
+            expected = [keras_texts[i] for i in checked]
+            agreement = float(np.mean([a == b for a, b in zip(written.texts, expected)]))
             if agreement < variant.required_agreement:
                 raise CaptchaError(
                     f"export: the {name} model decodes {agreement:.1%} of the validation "
                     f"images like the Keras model; it needs {variant.required_agreement:.1%}"
                 )
-            accuracy, cer = decode.score(targets, texts)
+            accuracy, cer = decode.score([targets[i] for i in checked], written.texts)
             card["variants"][name] = {
                 "file": variant.file,
-                "bytes": len(tflite_bytes),
+                "bytes": path.stat().st_size,
                 "accuracy": accuracy,
                 "cer": cer,
                 "agreement_with_keras": agreement,
-                "latency_ms": latency_ms(runner.run, validation_images[0]),
-                "ops": ops,
+                "latency_ms": latency_ms(written.run, written.image),
+                "ops": written.ops,
+                **written.extra,
             }
         write_card(card, staging / CARD_NAME)
         savedmodel.save(recognizer, staging / savedmodel.DIR_NAME, staging / CARD_NAME)

@@ -23,9 +23,14 @@ FORMATS = {
 #: The top-level modules each extra brings; a missing one is a one-line error.
 EXTRA_MODULES = {
     "train": ("tensorflow", "keras"),
-    "onnx": ("onnxruntime",),
+    "onnx": ("onnxruntime", "onnx", "tf2onnx"),
     "serve": ("fastapi", "uvicorn", "multipart", "threadpoolctl"),
 }
+
+
+def has_extra(extra):
+    """Whether every module of `extra` is installed."""
+    return all(importlib.util.find_spec(module) is not None for module in EXTRA_MODULES[extra])
 
 
 def require_extra(extra, purpose):

@@ -4,26 +4,9 @@ import shutil
 import tempfile
 
 import tensorflow as tf
-from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from keras_captcha.edge_graph import edge_function
+from keras_captcha.edge_graph import frozen_edge_function
 from keras_captcha.flatbuffer import compact
-
-
-def frozen_edge_function(recognizer, variant):
-    """The variant's edge graph with its variables folded into constants (no variable ops).
-
-    Returns a tf.function of the same signature as `edge_graph.edge_function`.
-    """
-    forward = edge_function(recognizer, variant.gru, decoded=variant.decoded)
-    concrete = forward.get_concrete_function()
-    frozen = convert_variables_to_constants_v2(concrete)
-
-    @tf.function(input_signature=forward.input_signature)
-    def serve(image):
-        return tf.nest.pack_sequence_as(concrete.structured_outputs, tf.nest.flatten(frozen(image)))
-
-    return serve
 
 
 def _configure(converter, variant, calibration_images):

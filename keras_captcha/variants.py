@@ -17,7 +17,12 @@ class Variant:
     on training images). `decoded`: the graph ends with greedy CTC decoding
     (`label_ids`, `character_confidence`, `confidence` outputs).
     `required_agreement`: the share of validation images whose text must
-    equal the Keras model's for the export to succeed.
+    equal the Keras model's for the export to succeed. `format`: "tflite"
+    (LiteRT) or "onnx" (onnxruntime). `client`: who feeds the file:
+    "keras_captcha" (an NHWC image at the model's size, as the model card
+    says -> `probabilities`) or "ddddocr" (the NCHW gray image at the size
+    in `charsets.json`, as ddddocr feeds its models -> log-probabilities, the
+    resize inside the graph).
     """
 
     name: str
@@ -26,6 +31,8 @@ class Variant:
     quantization: str
     decoded: bool
     required_agreement: float
+    format: str = "tflite"
+    client: str = "keras_captcha"
 
 
 VARIANTS = {
@@ -36,7 +43,11 @@ VARIANTS = {
         Variant("float16", "captcha_float16.tflite", "while", "float16", False, 1.0),
         Variant("int8", "captcha_int8.tflite", "unrolled", "int8", False, 0.995),
         Variant("decoded", "captcha_decoded.tflite", "unrolled", "int8", True, 0.995),
+        Variant("onnx", "captcha.onnx", "unrolled", "none", False, 1.0, format="onnx"),
+        Variant("ddddocr", "ddddocr/captcha.onnx", "unrolled", "none", False, 1.0, format="onnx", client="ddddocr"),
     )
 }
 #: The variant `keras-captcha predict` and the server use when no model is named.
 DEFAULT_VARIANT = "int8"
+#: The file beside a ddddocr variant that tells ddddocr its charset and input size.
+DDDDOCR_CHARSETS = "charsets.json"

@@ -9,9 +9,9 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "keras_captcha"
 #: Layers in import order: a module may import its own layer's modules and earlier layers'.
 LAYERS = [
     ("errors", "vocabulary", "config", "variants"),
-    ("preprocess", "decode", "samples", "card", "predictor", "lite", "loading"),
+    ("preprocess", "decode", "samples", "card", "predictor", "lite", "onnx_runtime", "loading"),
     ("data", "loss", "model", "keras_predictor", "compat", "distribute", "train"),
-    ("decode_graph", "edge_graph", "flatbuffer", "tflite_convert", "savedmodel", "export"),
+    ("decode_graph", "edge_graph", "flatbuffer", "tflite_convert", "onnx_convert", "savedmodel", "export"),
     ("viz", "server", "cli"),
 ]
 LAYER_OF = {module: index for index, layer in enumerate(LAYERS) for module in layer}

@@ -16,7 +16,7 @@ def test_every_format_opens_as_a_predictor_that_reads_alike(exported, trained_ru
     out, _, recognizer, samples, _ = exported
     paths = [path for path, _ in samples]
     expected = [reading.text for reading in KerasPredictor(recognizer).predict(paths)]
-    for model in (out / DIR_NAME, out / VARIANTS["float32"].file):
+    for model in (out / DIR_NAME, out / VARIANTS["float32"].file, out / VARIANTS["onnx"].file):
         predictor = loading.open_predictor(model)
         assert isinstance(predictor, Predictor) and predictor.config == recognizer.config
         assert [reading.text for reading in predictor.predict(paths)] == expected

@@ -16,3 +16,6 @@ def test_each_variant_is_one_consistent_record():
         assert variant.gru == "unrolled" or variant.quantization != "int8"
         if variant.quantization in ("none", "float16"):
             assert variant.required_agreement == 1.0
+        assert variant.file.endswith("." + variant.format)
+        assert variant.client in ("keras_captcha", "ddddocr")
+        assert variant.client == "keras_captcha" or variant.format == "onnx"
