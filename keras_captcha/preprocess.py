@@ -167,14 +167,23 @@ def triangle_weights(in_size, out_size):
 
 
 def resize_bilinear(image, height, width):
-    """(h, w, c) float32 -> (height, width, c), as `tf.image.resize(..., antialias=True)` bilinear.
+    """(h, w, c) float32 -> (height, width, c) float32, as `tf.image.resize(..., antialias=True)` bilinear.
 
-    The resize is separable: `rows @ channel @ columns.T`, two small matrix products.
+    The resize is separable: `rows @ channel @ columns.T`, two small matrix
+    products, in float64 and rounded once to float32, so that any client
+    summing in another order (the browser page) gets the same float32 values.
     """
-    rows = triangle_weights(image.shape[0], height)
-    columns = triangle_weights(image.shape[1], width).T
-    image = image.astype(np.float32, copy=False)
-    return np.stack([rows @ image[..., c] @ columns for c in range(image.shape[-1])], axis=-1)
+    rows, columns = _float64_weights(image.shape[0], height), _float64_weights(image.shape[1], width, True)
+    planes = [rows @ image[..., c].astype(np.float64) @ columns for c in range(image.shape[-1])]
+    return np.stack(planes, axis=-1).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=64)
+def _float64_weights(in_size, out_size, transposed=False):
+    weights = triangle_weights(in_size, out_size).astype(np.float64)
+    weights = np.ascontiguousarray(weights.T) if transposed else weights
+    weights.flags.writeable = False
+    return weights
 
 
 def preprocess(source, height, width, normalisation=DEFAULT_NORMALISATION, name=None):

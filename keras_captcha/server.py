@@ -28,8 +28,10 @@ import pydantic
 import threadpoolctl
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.staticfiles import StaticFiles
 
 from keras_captcha import preprocess
+from keras_captcha.card import shipped_model
 from keras_captcha.errors import CaptchaError
 from keras_captcha.loading import open_predictor
 
@@ -196,9 +198,9 @@ def _one_line(text):
 
 
 def default_web_dir():
-    """The browser page's folder (`web/` of a checkout) when it is there, else None."""
+    """The browser page's folder (`web/` of a checkout) when it is built, else None."""
     folder = pathlib.Path(__file__).resolve().parent.parent / "web"
-    return str(folder) if (folder / "index.html").is_file() else None
+    return str(folder) if (folder / "dist" / "app.js").is_file() else None
 
 
 #: The environment variable through which `serve` hands its options to each worker process.
@@ -345,9 +347,8 @@ def create_app(options):
             raise HTTPException(400, str(error)) from None
         return JSONResponse({"model": name, "results": results})
 
-    if options.web_dir:
-        from starlette.staticfiles import StaticFiles
-
+    if options.web_dir:  # the browser page at /, reading the shipped models from /exported/
+        app.mount("/exported", StaticFiles(directory=shipped_model().parent), name="exported")
         app.mount("/", StaticFiles(directory=options.web_dir, html=True), name="web")
 
     return AccessLog(BodyLimit(app, options.max_body_bytes))

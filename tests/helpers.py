@@ -1,12 +1,16 @@
 """Helpers every test module may import: generated captchas, the CLI runner, a TensorFlow-blocked subprocess."""
 
+import functools
+import http.server
 import io
 import pathlib
 import random
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import uuid
 import zlib
 
@@ -145,3 +149,29 @@ def multipart_body(files, fields=()):
     for field, text in fields:
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"\r\n\r\n{text}\r\n'.encode())
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: Chromium as root, headless, with no background connections (this machine's network is closed).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def static_server(root):
+    """A threaded static file server for `root` on 127.0.0.1; returns (server, port)."""
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files with the wasm and module MIME types, logging nothing."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
+                      ".js": "text/javascript", ".mjs": "text/javascript"}
+
+    def log_message(self, *args):
+        pass
