@@ -12,7 +12,7 @@ import os
 import pathlib
 import sys
 
-from keras_captcha import preprocess, samples
+from keras_captcha import preprocess, samples, triage
 from keras_captcha.card import shipped_model
 from keras_captcha.distribute import STRATEGIES
 from keras_captcha.errors import CaptchaError
@@ -95,6 +95,19 @@ def build_parser():
     serve.add_argument(
         "--max-images", type=_positive_int, default=64, help="images one request may hold (default 64)"
     )
+
+    triage_command = commands.add_parser(
+        "triage", help="the unlabelled images to label next, least confident first, as a prefilled labels.csv"
+    )
+    triage_command.add_argument(
+        "--model", help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
+        f"{VARIANTS[DEFAULT_VARIANT].file})",
+    )
+    triage_command.add_argument("--data", required=True, help="folder of unlabelled images (any file names)")
+    triage_command.add_argument("--top", type=_positive_int, help="only the K least confident (default: all)")
+    triage_command.add_argument("--out", required=True, help="the labels.csv to write, readings as labels")
+    triage_command.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
+    triage_command.add_argument("--overwrite", action="store_true", help="replace an existing --out")
 
     predict = commands.add_parser("predict", help="read the text of captcha images")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
@@ -197,6 +210,14 @@ def run_predict(args):
             print(f"{path}\t{reading.text}\t{reading.confidence:.4f}")
 
 
+def run_triage(args):
+    rows = triage.triage(open_predictor(args.model), samples.list_images(args.data, args.skip_bad), args.top)
+    out = triage.write_labels(rows, args.out, overwrite=args.overwrite)
+    for path, reading in rows[:10]:
+        print(f"{reading.confidence:.3f}\t{reading.text}\t{path}")
+    print(f"{len(rows)} images, least confident first, written to {out}: correct the labels, then train on it")
+
+
 def run_serve(args):
     require_extra("serve", "keras-captcha serve")
     from keras_captcha import server  # the [serve] extra: FastAPI, uvicorn
@@ -221,6 +242,7 @@ COMMANDS = {
     "evaluate": run_evaluate,
     "predict": run_predict,
     "serve": run_serve,
+    "triage": run_triage,
 }
 
 

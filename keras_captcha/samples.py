@@ -9,6 +9,7 @@ evaluation with any model read datasets through here.
 import csv
 import os
 import pathlib
+import tempfile
 import warnings
 
 import numpy as np
@@ -35,15 +36,38 @@ def list_samples(data_dir, skip_bad=False):
     if manifest.is_file():
         samples = _read_manifest(manifest)
     else:
-        samples = [
-            (str(path), path.stem)
-            for path in sorted(data_dir.iterdir())
-            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
-        ]
+        samples = [(str(path), path.stem) for path in _image_files(data_dir)]
     if not samples:
         raise CaptchaError(
             f"{data_dir}: no images ({', '.join(IMAGE_SUFFIXES)}) and no {MANIFEST_NAME}"
         )
+    return _readable(samples, data_dir, skip_bad)
+
+
+def list_images(folder, skip_bad=False):
+    """The checked image files of an unlabelled `folder` (any names), sorted, as path strings.
+
+    Raises `CaptchaError` naming the folder when it is missing or holds no
+    image, and naming a file that is not a readable image (unless `skip_bad`,
+    which warns and skips it).
+    """
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        raise CaptchaError(f"{folder}: no such folder")
+    paths = [str(path) for path in _image_files(folder)]
+    if not paths:
+        raise CaptchaError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    return [path for path, _ in _readable([(path, None) for path in paths], folder, skip_bad)]
+
+
+def _image_files(folder):
+    return [
+        path for path in sorted(folder.iterdir()) if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
+    ]
+
+
+def _readable(samples, source, skip_bad):
+    """The samples whose files are readable images; see `list_samples` for the errors."""
     good, bad = [], []
     for path, label in samples:
         try:
@@ -56,10 +80,10 @@ def list_samples(data_dir, skip_bad=False):
     if bad:
         warnings.warn(
             f"skipped {len(bad)} unreadable file(s) of {len(samples)}, first: {bad[0]}",
-            stacklevel=2,
+            stacklevel=3,
         )
     if not good:
-        raise CaptchaError(f"{data_dir}: none of the {len(samples)} images is readable")
+        raise CaptchaError(f"{source}: none of the {len(samples)} images is readable")
     return sorted(good)
 
 
@@ -105,8 +129,21 @@ def split_samples(samples, validation_fraction=0.1, seed=0):
 
 
 def write_samples(path, samples):
-    """Writes samples as a `path,label` CSV that `labels.csv` readers accept."""
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["path", "label"])
-        writer.writerows((os.path.abspath(p), label) for p, label in samples)
+    """Writes samples as a `path,label` CSV that `labels.csv` readers accept.
+
+    Atomically: the file appears whole or not at all, an older one stays until then.
+    """
+    path = pathlib.Path(path)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(["path", "label"])
+            writer.writerows((os.path.abspath(p), label) for p, label in samples)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o666 & ~umask)  # mkstemp makes it private
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)

@@ -66,3 +66,26 @@ def test_real_dataset_lists_936_five_character_captchas(real_data):
     assert len(listed) == 936
     assert {len(label) for _, label in listed} == {5}
     assert samples.derive_charset(label for _, label in listed) == "2345678bcdefgmnpwxy"
+
+
+def test_list_images_takes_any_names_and_names_bad_files(tmp_path):
+    write_captchas(tmp_path, ["abc", "x y!"])
+    assert [p.rsplit("/", 1)[1] for p in samples.list_images(tmp_path)] == ["abc.png", "x y!.png"]
+    (tmp_path / "bad.gif").write_bytes(b"GIF89a nope")
+    with pytest.raises(CaptchaError, match="bad.gif: not a readable image"):
+        samples.list_images(tmp_path)
+    with pytest.warns(UserWarning, match="skipped 1 unreadable"):
+        assert len(samples.list_images(tmp_path, skip_bad=True)) == 2
+
+
+def test_write_samples_replaces_a_file_whole(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("")
+    target = tmp_path / "run" / "train.csv"
+    target.parent.mkdir()
+    target.write_text("previous")
+    samples.write_samples(target, [("a.png", "ab"), ("b.png", "ba")])
+    lines = target.read_text().splitlines()
+    assert lines[0] == "path,label" and [line.rsplit(",", 1)[1] for line in lines[1:]] == ["ab", "ba"]
+    assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777, "the permissions open() gives"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["train.csv"]
