@@ -36,7 +36,10 @@ def build_parser():
         "(default: data/captcha_images_v2, downloaded when absent)",
     )
     train.add_argument("--out", default=DEFAULT_RUN, help=f"run folder (default {DEFAULT_RUN})")
-    train.add_argument("--epochs", type=_positive_int)
+    train.add_argument(
+        "--epochs", type=_positive_int,
+        help="epochs (default: 20, or enough for 540 steps on a small dataset)",
+    )
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--learning-rate", type=_positive_float)
     train.add_argument("--patience", type=_positive_int, help="early-stopping patience in epochs")

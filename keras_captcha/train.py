@@ -34,6 +34,11 @@ from keras_captcha.model import CaptchaRecognizer, build_training_model, set_bla
 from keras_captcha.predictor import score_results
 
 MODEL_NAME = "model.keras"
+#: Epochs of a run on the full 936-image set (27 steps each at batch 32).
+DEFAULT_EPOCHS = 20
+#: Fewest optimizer steps of a run whose epochs are not given: the full set's 20 x 27, so a small
+#: labelled set trains as long as the full one instead of for 20 epochs of 2 steps.
+MIN_STEPS = 540
 #: The metric that picks the best epoch and stops training.
 MONITOR = "val_loss"
 BACKUP_DIR = "backup"
@@ -43,12 +48,17 @@ BACKUP_DIR = "backup"
 class TrainOptions:
     """How to train; the network sizes are in `model` (a dict of `CaptchaConfig` fields).
 
+    `epochs=None` (the default) adapts the schedule to the dataset's size:
+    `DEFAULT_EPOCHS`, or more epochs for a small set, so that every run takes
+    at least `MIN_STEPS` optimizer steps; `patience` and `min_epochs` then
+    stretch by the same factor (`resolve_schedule`). A given `epochs` is kept.
+
     `batch_size` is per replica: a step of `strategy` (`default`, `mirrored`
     or `multiworker`, see `keras_captcha.distribute`) sees `batch_size` times
     the number of replicas.
     """
 
-    epochs: int = 20
+    epochs: typing.Optional[int] = None
     batch_size: int = 32
     learning_rate: float = 6e-3
     warmup_fraction: float = 0.15
@@ -61,6 +71,21 @@ class TrainOptions:
     verbose: int = 2
     strategy: str = "default"
     model: dict = dataclasses.field(default_factory=dict)
+
+
+def resolve_schedule(options, steps_per_epoch):
+    """`options` with `epochs` set (see `TrainOptions`), and `patience` and `min_epochs`
+    stretched by the factor the epochs grew by over `DEFAULT_EPOCHS`."""
+    if options.epochs is not None:
+        return options
+    epochs = max(DEFAULT_EPOCHS, math.ceil(MIN_STEPS / steps_per_epoch))
+    stretch = epochs / DEFAULT_EPOCHS
+    return dataclasses.replace(
+        options,
+        epochs=epochs,
+        patience=math.ceil(options.patience * stretch),
+        min_epochs=math.ceil(options.min_epochs * stretch),
+    )
 
 
 def learning_rate_schedule(options, steps_per_epoch):
@@ -191,8 +216,10 @@ def train(data_dir, run_dir, options=None, callbacks=()):
     """Trains a captcha model on the images in `data_dir`, writing `run_dir`.
 
     The steps: `prepare_data` (folders, checked samples, split, config),
-    `make_batches` (tf.data), `build_model` (recognizer and compiled
-    trainer), `fit`, `finish` (saved model, score, summary, figures). `callbacks` are extra Keras callbacks,
+    `resolve_schedule` (epochs for the set's size; written with the config
+    to `config.json`), `make_batches` (tf.data), `build_model` (recognizer
+    and compiled trainer), `fit`, `finish` (saved model, score, summary,
+    figures). `callbacks` are extra Keras callbacks,
     run after the run's own.
 
     Returns a summary dict: `val_accuracy`, `val_cer` (of the saved model on
@@ -204,6 +231,10 @@ def train(data_dir, run_dir, options=None, callbacks=()):
     started = time.perf_counter()
     run = prepare_data(data_dir, run_dir, options)
     strategy = distribute.make_strategy(options.strategy)  # before any TensorFlow op
+    options = resolve_schedule(options, _steps_per_epoch(run, options, strategy))
+    (run.run_dir / "config.json").write_text(
+        json.dumps({"model": run.config.to_dict(), "train": dataclasses.asdict(options)}, indent=2)
+    )
     keras.utils.set_random_seed(options.seed)
     batches = make_batches(run, options, strategy)
     recognizer, trainer = build_model(run, options, strategy)
@@ -214,7 +245,7 @@ def train(data_dir, run_dir, options=None, callbacks=()):
 def prepare_data(data_dir, run_dir, options):
     """Prepares the folder this process writes and splits the checked samples; returns `RunData`.
 
-    Writes `train.csv`, `validation.csv` and `config.json` into it.
+    Writes `train.csv` and `validation.csv` into it.
     """
     task = distribute.read_task(options.strategy)
     chief_run_dir = pathlib.Path(run_dir)
@@ -228,9 +259,6 @@ def prepare_data(data_dir, run_dir, options):
     config = CaptchaConfig(
         charset=samples.derive_charset(label for _, label in listed), **options.model
     )
-    (run_dir / "config.json").write_text(
-        json.dumps({"model": config.to_dict(), "train": dataclasses.asdict(options)}, indent=2)
-    )
     return RunData(run_dir, chief_run_dir, train_samples, validation_samples, config)
 
 
@@ -240,15 +268,20 @@ def build_model(run, options, strategy):
         recognizer = CaptchaRecognizer(run.config, name="captcha_recognizer")
         set_blank_prior(recognizer, statistics.mean(len(label) for _, label in run.train_samples))
         trainer = build_training_model(recognizer)
-        steps_per_epoch = math.ceil(len(run.train_samples) / _global_batch_size(options, strategy))
         trainer.compile(
-            optimizer=keras.optimizers.Adam(learning_rate_schedule(options, steps_per_epoch))
+            optimizer=keras.optimizers.Adam(
+                learning_rate_schedule(options, _steps_per_epoch(run, options, strategy))
+            )
         )
     return recognizer, trainer
 
 
 def _global_batch_size(options, strategy):
     return options.batch_size * strategy.num_replicas_in_sync
+
+
+def _steps_per_epoch(run, options, strategy):
+    return math.ceil(len(run.train_samples) / _global_batch_size(options, strategy))
 
 
 def make_batches(run, options, strategy):

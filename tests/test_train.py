@@ -118,3 +118,25 @@ def test_same_seed_and_data_give_the_same_split_and_weights(tiny_dataset, tmp_pa
     assert len(first) == len(second)
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_schedule_adapts_to_a_small_dataset_and_keeps_given_epochs():
+    from keras_captcha.train import DEFAULT_EPOCHS, MIN_STEPS, resolve_schedule
+
+    full = resolve_schedule(TrainOptions(), steps_per_epoch=27)  # the 936-image set at batch 32
+    assert (full.epochs, full.patience, full.min_epochs) == (DEFAULT_EPOCHS, 10, 10)
+    small = resolve_schedule(TrainOptions(), steps_per_epoch=2)  # 50 labelled images
+    assert small.epochs * 2 >= MIN_STEPS and small.epochs == 270
+    assert (small.patience, small.min_epochs) == (135, 135)
+    assert resolve_schedule(TrainOptions(epochs=3), steps_per_epoch=2).epochs == 3
+
+
+def test_a_run_without_epochs_trains_and_records_the_resolved_schedule(tiny_dataset, tmp_path, monkeypatch):
+    from keras_captcha import train as train_module
+
+    monkeypatch.setattr(train_module, "DEFAULT_EPOCHS", 1)
+    monkeypatch.setattr(train_module, "MIN_STEPS", 4)  # 36 training images at batch 32: 2 steps, 2 epochs
+    summary = train(tiny_dataset, tmp_path / "run", TrainOptions(verbose=0, model=TINY_MODEL))
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())["train"]
+    assert recorded["epochs"] == summary["epochs"] == 2
+    assert (recorded["patience"], recorded["min_epochs"]) == (20, 20)
