@@ -87,6 +87,14 @@ def read_card(card_path):
     return ModelCard(config, data, card_path)
 
 
+def model_file_and_card(model_path, card=None):
+    """`(path, ModelCard)` of a model file: `card`, or the card beside it; `CaptchaError` if the file is missing."""
+    path = pathlib.Path(model_path)
+    if not path.is_file():
+        raise CaptchaError(f"{model_path}: no such model file")
+    return path, card or card_beside(path)
+
+
 def card_beside(model_path):
     """The `ModelCard` in `model_path`'s folder."""
     card_path = pathlib.Path(model_path).with_name(CARD_NAME)

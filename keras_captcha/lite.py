@@ -10,11 +10,9 @@ The model card supplies the config (charset, input size, normalisation);
 interpreter is not thread-safe: give each thread its own `LiteRecognizer`.
 """
 
-import pathlib
-
 import numpy as np
 
-from keras_captcha.card import card_beside
+from keras_captcha.card import model_file_and_card
 from keras_captcha.errors import CaptchaError
 from keras_captcha.predictor import Predictor
 
@@ -39,10 +37,7 @@ class LiteRecognizer(Predictor):
     """
 
     def __init__(self, model_path, card=None, num_threads=1, **options):
-        self.model_path = pathlib.Path(model_path)
-        if not self.model_path.is_file():
-            raise CaptchaError(f"{model_path}: no such model file")
-        self.card = card or card_beside(self.model_path)
+        self.model_path, self.card = model_file_and_card(model_path, card)
         super().__init__(self.card.config, **options)
         try:
             self.interpreter = _interpreter_class()(model_path=str(self.model_path), num_threads=num_threads)

@@ -6,12 +6,10 @@
 The same `Predictor` interface and model card as `keras_captcha.lite`.
 """
 
-import pathlib
-
 import numpy as np
 import onnxruntime
 
-from keras_captcha.card import card_beside
+from keras_captcha.card import model_file_and_card
 from keras_captcha.errors import CaptchaError
 from keras_captcha.predictor import Predictor
 
@@ -33,10 +31,7 @@ class OnnxPredictor(Predictor):
     """Runs one exported `.onnx` model (image (1, height, width, 1) -> probabilities) with its model card."""
 
     def __init__(self, model_path, card=None, num_threads=1, **options):
-        self.model_path = pathlib.Path(model_path)
-        if not self.model_path.is_file():
-            raise CaptchaError(f"{model_path}: no such model file")
-        self.card = card or card_beside(self.model_path)
+        self.model_path, self.card = model_file_and_card(model_path, card)
         super().__init__(self.card.config, **options)
         self.session = open_session(self.model_path, num_threads)
         inputs = {node.name: node.shape for node in self.session.get_inputs()}

@@ -102,6 +102,20 @@ sys.meta_path.insert(0, Block())
 """
 
 
+def read_without_tensorflow(model, image):
+    """The text `open_predictor(model)` reads in `image`, in a process that cannot import TensorFlow or Keras."""
+    code = (
+        "from keras_captcha.loading import open_predictor\n"
+        "reading = open_predictor(sys.argv[1]).predict(sys.argv[2])\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+        "assert 0 <= reading.confidence <= 1\n"
+        "print(repr(reading.text))\n"
+    )
+    result = run_without_tensorflow(code, model, image)
+    assert result.returncode == 0, result.stderr
+    return eval(result.stdout.strip())
+
+
 def run_without_tensorflow(code, *args):
     """Runs Python `code` with `args` in a process where importing tensorflow or keras fails."""
     return subprocess.run(

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers import draw_captcha, run_without_tensorflow, write_captchas
+from helpers import draw_captcha, read_without_tensorflow, write_captchas
 from keras_captcha import decode, lite
 from keras_captcha.card import card_beside, shipped_model
 from keras_captcha.samples import list_samples
@@ -26,17 +26,8 @@ def test_lite_options_restrict_beam_and_threshold(exported, tmp_path):
 def test_lite_runtime_works_when_tensorflow_cannot_be_imported(exported, tmp_path):
     out, _, recognizer, _, _ = exported
     image_path = write_captchas(tmp_path, ["ab12"])[0]
-    code = (
-        "from keras_captcha.lite import LiteRecognizer\n"
-        "result = LiteRecognizer(sys.argv[1]).predict(sys.argv[2])\n"
-        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
-        "print(repr(result.text), result.confidence)\n"
-    )
-    result = run_without_tensorflow(code, out / VARIANTS["int8"].file, image_path)
-    assert result.returncode == 0, result.stderr
-    text, confidence = result.stdout.split()
-    assert set(eval(text)) <= set(recognizer.config.charset) and 0 <= float(confidence) <= 1
-
+    text = read_without_tensorflow(out / VARIANTS["int8"].file, image_path)
+    assert set(text) <= set(recognizer.config.charset)
 
 def test_shipped_models_load_with_their_card_and_read_captchas():
     shipped = shipped_model()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers import draw_captcha, run_without_tensorflow, write_captchas
+from helpers import draw_captcha, read_without_tensorflow, write_captchas
 from keras_captcha.errors import CaptchaError
 from keras_captcha.onnx_runtime import OnnxPredictor
 from keras_captcha.variants import VARIANTS
@@ -34,16 +34,7 @@ def test_a_file_that_is_not_our_model_is_named(exported, tmp_path):
 def test_onnx_runs_without_tensorflow(exported, tmp_path):
     out, _, recognizer, _, _ = exported
     image = write_captchas(tmp_path, ["ab12"])[0]
-    code = (
-        "from keras_captcha.loading import open_predictor\n"
-        "reading = open_predictor(sys.argv[1]).predict(sys.argv[2])\n"
-        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
-        "print(reading.text)\n"
-    )
-    result = run_without_tensorflow(code, out / VARIANTS["onnx"].file, image)
-    assert result.returncode == 0, result.stderr
-    assert set(result.stdout.strip()) <= set(recognizer.config.charset)
-
+    assert set(read_without_tensorflow(out / VARIANTS["onnx"].file, image)) <= set(recognizer.config.charset)
 
 def test_the_shipped_onnx_reads_like_the_shipped_int8_model(real_data):
     from keras_captcha.card import shipped_model
