@@ -34,14 +34,10 @@ class Predictor:
         self.vocabulary = config.vocabulary
         self.allowed, self.beam_width, self.threshold = allowed, beam_width, threshold
         if allowed is not None:
-            self.check_allowed(allowed)
-
-    def check_allowed(self, allowed):
-        """Raises `CaptchaError` naming the characters of `allowed` the model cannot read."""
-        try:
-            decode.check_allowed(self.vocabulary, allowed)
-        except ValueError as error:
-            raise CaptchaError(str(error)) from None
+            try:
+                decode.check_allowed(self.vocabulary, allowed)
+            except ValueError as error:
+                raise CaptchaError(str(error)) from None
 
     def probabilities(self, images):
         """(n, height, width, 1) float32 -> (n, time_steps, num_classes) float32."""
@@ -58,8 +54,10 @@ class Predictor:
         """
         allowed = self.allowed if allowed is None else allowed
         if allowed is not None:
-            self.check_allowed(allowed)
-            probabilities = decode.restrict(probabilities, self.vocabulary, allowed)
+            try:
+                probabilities = decode.restrict(probabilities, self.vocabulary, allowed)
+            except ValueError as error:  # characters the model lacks
+                raise CaptchaError(str(error)) from None
         if self.beam_width > 1:
             return decode.beam_search_decode(probabilities, self.vocabulary, self.beam_width, self.threshold)
         return decode.greedy_decode(probabilities, self.vocabulary, self.threshold)
