@@ -12,7 +12,7 @@ import os
 import pathlib
 import sys
 
-from keras_captcha import preprocess, samples, triage
+from keras_captcha import samples, triage
 from keras_captcha.card import shipped_model
 from keras_captcha.distribute import STRATEGIES
 from keras_captcha.errors import CaptchaError
@@ -204,8 +204,8 @@ def run_predict(args):
     for path in args.images:
         if not os.path.isfile(path):
             raise CaptchaError(f"{path}: no such file")
-        preprocess.check_image(path)
     predictor = open_predictor(args.model)
+    # predict reads and checks every image (naming a bad one) before anything is printed
     for path, reading in zip(args.images, predictor.predict(args.images)):
         if args.json:
             print(json.dumps({"path": path, **reading.to_dict()}, ensure_ascii=False))
