@@ -43,9 +43,9 @@ class Predictor:
         """(n, height, width, 1) float32 -> (n, time_steps, num_classes) float32."""
         raise NotImplementedError
 
-    def preprocess(self, sources):
-        """Paths, encoded bytes, PIL images or arrays -> (n, height, width, 1) float32."""
-        return preprocess.preprocess_batch(sources, self.config)
+    def preprocess(self, sources, names=None):
+        """Paths, encoded bytes, PIL images or arrays -> (n, height, width, 1) float32; errors name `names`."""
+        return preprocess.preprocess_batch(sources, self.config, names)
 
     def decode(self, probabilities, allowed=None):
         """(n, time_steps, num_classes) -> one `Reading` per image, with this predictor's options.

@@ -193,8 +193,13 @@ def preprocess(source, height, width, normalisation=DEFAULT_NORMALISATION, name=
     return np.clip(resized, *normalisation.value_range, out=resized)
 
 
-def preprocess_batch(sources, config):
-    """Image sources -> (n, config.height, config.width, 1) float32 for a model of `config`."""
-    return np.stack(
-        [preprocess(source, config.height, config.width, config.normalisation) for source in sources]
-    )
+def preprocess_batch(sources, config, names=None):
+    """Image sources -> (n, config.height, config.width, 1) float32 for a model of `config`.
+
+    `names` (one per source) name the images in errors; paths name themselves.
+    """
+    names = names or [None] * len(sources)
+    return np.stack([
+        preprocess(source, config.height, config.width, config.normalisation, name)
+        for source, name in zip(sources, names)
+    ])

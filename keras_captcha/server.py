@@ -23,14 +23,12 @@ import threading
 import time
 
 import fastapi
-import numpy as np
 import pydantic
 import threadpoolctl
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 
-from keras_captcha import preprocess
 from keras_captcha.card import shipped_model
 from keras_captcha.errors import CaptchaError
 from keras_captcha.loading import open_predictor
@@ -89,7 +87,6 @@ class ServedModel:
     def __init__(self, name, path):
         self.name, self.path = name, pathlib.Path(path)
         first = open_predictor(self.path)
-        self.config = first.config
         self.card = _card_of(first)
         self._local = threading.local()
         self._local.predictor = first
@@ -107,11 +104,8 @@ class ServedModel:
         `CaptchaError` names the image that cannot be read or the allowed
         characters the model lacks.
         """
-        predictor, config = self.predictor, self.config
-        batch = np.stack([
-            preprocess.preprocess(data, config.height, config.width, config.normalisation, name=name)
-            for data, name in images
-        ])
+        predictor = self.predictor
+        batch = predictor.preprocess([data for data, _ in images], [name for _, name in images])
         return [reading.to_dict() for reading in predictor.decode(predictor.probabilities(batch), allowed)]
 
 
