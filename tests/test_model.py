@@ -81,6 +81,8 @@ def test_fused_batch_norm_trains_like_keras_batch_norm():
 
 
 def test_blank_prior_starts_every_step_on_the_blank():
+    # the blank's mean share depends on the random kernel (0.82 to 0.91 over seeds 0-11): fix it
+    keras.utils.set_random_seed(0)
     model = CaptchaRecognizer(CONFIG)
     set_blank_prior(model, label_length=4)
     bias = model.get_layer("logits").get_weights()[1]
