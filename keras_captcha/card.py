@@ -105,13 +105,18 @@ def card_beside(model_path):
     return read_card(card_path)
 
 
+def shipped_folders():
+    """Where the shipped `exported/` folder may be: a checkout's, then an installed copy's."""
+    return (
+        pathlib.Path(__file__).resolve().parent.parent / "exported",
+        pathlib.Path(sys.prefix) / "share" / "keras-captcha" / "exported",
+    )
+
+
 def shipped_model():
     """Path of the default model shipped in `exported/`, from a checkout or an installed copy."""
     file = VARIANTS[DEFAULT_VARIANT].file
-    for folder in (
-        pathlib.Path(__file__).resolve().parent.parent / "exported",
-        pathlib.Path(sys.prefix) / "share" / "keras-captcha" / "exported",
-    ):
+    for folder in shipped_folders():
         if (folder / file).is_file() and (folder / CARD_NAME).is_file():
             return folder / file
     raise CaptchaError("no --model given and no shipped model is installed (exported/)")

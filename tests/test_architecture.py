@@ -9,8 +9,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "keras_captcha"
 #: Layers in import order: a module may import its own layer's modules and earlier layers'.
 LAYERS = [
     ("errors", "vocabulary", "config", "variants"),
-    ("preprocess", "decode", "samples", "card", "predictor", "lite", "onnx_runtime", "loading", "triage"),
-    ("data", "loss", "model", "keras_predictor", "compat", "distribute", "train"),
+    ("preprocess", "decode", "samples", "card", "predictor", "lite", "onnx_runtime", "loading", "triage", "pseudo_labels"),
+    ("data", "loss", "model", "keras_predictor", "compat", "distribute", "warm_start", "train"),
     ("decode_graph", "edge_graph", "flatbuffer", "tflite_convert", "onnx_convert", "savedmodel", "export"),
     ("viz", "server", "cli"),
 ]
