@@ -47,6 +47,20 @@ def build_parser():
     train.add_argument("--seed", type=int)
     train.add_argument("--height", type=_positive_int, help="model input height")
     train.add_argument("--width", type=_positive_int, help="model input width")
+    train.add_argument(
+        "--unlabeled", metavar="DIR",
+        help="folder of unlabelled images of the same style (any file names) to self-train on",
+    )
+    train.add_argument(
+        "--self-training-rounds", type=_positive_int, metavar="N",
+        help="rounds on pseudo-labels after the labelled-only one (default 3; with --unlabeled)",
+    )
+    train.add_argument(
+        "--init", metavar="MODEL|none",
+        help="start from this trained model.keras (its network and input size; output mapped by "
+        "character), or none: from scratch (default: the shipped pretrained base for a set of "
+        "fewer than 864 training images and the default network, else from scratch)",
+    )
     train.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
     train.add_argument("--overwrite", action="store_true", help="replace a finished run")
     train.add_argument(
@@ -149,7 +163,12 @@ def run_train(args):
     from keras_captcha import data  # the [train] extra: TensorFlow
     from keras_captcha.train import TrainOptions, train
 
-    fields = ("epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed")
+    fields = (
+        "epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed",
+        "unlabeled", "self_training_rounds", "init",
+    )
+    if args.init == "none":
+        args.init = ""  # TrainOptions: a false init starts from scratch
     options = TrainOptions(
         **{name: getattr(args, name) for name in fields if getattr(args, name) is not None},
         skip_bad=args.skip_bad,
@@ -165,6 +184,9 @@ def run_train(args):
         f"on {summary['validation_images']} images; {summary['epochs']} epochs in "
         f"{summary['seconds']:.0f} s; model: {summary['model']}"
     )
+    if "self_training" in summary:
+        pseudo = ", ".join(str(r["pseudo_labels"]) for r in summary["self_training"][1:])
+        print(f"self-training on {summary['unlabelled_images']} unlabelled images: pseudo-labels per round {pseudo}")
 
 
 def run_export(args):

@@ -10,6 +10,14 @@ Everything a run writes goes into its folder: the split's file lists
 same command, and at the end `model.keras` (the inference model) and
 `summary.json`. Under `multiworker` only the chief writes the run folder
 (`keras_captcha.distribute`).
+
+With `unlabeled` (`train --unlabeled DIR`) a run self-trains: a first round
+learns from the labelled images alone, reads the unlabelled ones, and each
+further round trains on the labelled images plus the readings it is sure of
+(`keras_captcha.pseudo_labels`). The rounds before the last are run folders
+of their own under `self_training/`; the last is the run folder itself. With
+`init` (`train --init MODEL`) the first round starts from a trained model
+(`keras_captcha.warm_start`).
 """
 
 import csv
@@ -25,11 +33,11 @@ import typing
 
 import keras
 
-from keras_captcha import distribute, samples
+from keras_captcha import distribute, pseudo_labels, samples, warm_start
 from keras_captcha.config import CaptchaConfig
 from keras_captcha.data import make_dataset
 from keras_captcha.errors import CaptchaError
-from keras_captcha.keras_predictor import KerasPredictor
+from keras_captcha.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.model import CaptchaRecognizer, build_training_model, set_blank_prior
 from keras_captcha.predictor import score_results
 
@@ -42,6 +50,10 @@ MIN_STEPS = 540
 #: The metric that picks the best epoch and stops training.
 MONITOR = "val_loss"
 BACKUP_DIR = "backup"
+#: The folder of a self-training run that holds the rounds before the last.
+SELF_TRAINING_DIR = "self_training"
+#: `TrainOptions.init` that lets `choose_init` pick the start.
+AUTO_INIT = "auto"
 
 
 @dataclasses.dataclass
@@ -56,6 +68,13 @@ class TrainOptions:
     `batch_size` is per replica: a step of `strategy` (`default`, `mirrored`
     or `multiworker`, see `keras_captcha.distribute`) sees `batch_size` times
     the number of replicas.
+
+    `unlabeled` (a folder of images, any names) adds `self_training_rounds`
+    rounds that train on the labelled images plus the surest pseudo-labels:
+    round k of n takes the surest k/n of the unlabelled images. `init` (a
+    `.keras` model) starts from a trained model's weights, its output mapped
+    by character; None starts from scratch; `AUTO_INIT` (the default) lets
+    `choose_init` pick.
     """
 
     epochs: typing.Optional[int] = None
@@ -71,6 +90,9 @@ class TrainOptions:
     verbose: int = 2
     strategy: str = "default"
     model: dict = dataclasses.field(default_factory=dict)
+    unlabeled: typing.Optional[str] = None
+    self_training_rounds: int = 3
+    init: typing.Optional[str] = AUTO_INIT
 
 
 def resolve_schedule(options, steps_per_epoch):
@@ -118,7 +140,10 @@ def prepare_run(run_dir, overwrite):
             "choose another --out or pass --overwrite"
         )
     if overwrite:
-        stale_files = (BACKUP_DIR, "best.weights.h5", "history.csv", "logs", MODEL_NAME, "summary.json")
+        stale_files = (
+            BACKUP_DIR, "best.weights.h5", "history.csv", "logs", MODEL_NAME, "summary.json",
+            SELF_TRAINING_DIR,
+        )
         for stale in stale_files:
             _remove(run_dir / stale)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -203,34 +228,92 @@ def build_callbacks(run_dir, options):
 
 
 class RunData(typing.NamedTuple):
-    """What `prepare_data` gives the later steps: the folders, the split and the model's config."""
+    """What `prepare_data` gives the later steps: the folders, the split, the model's config,
+    the unlabelled images (paths) and the model to start from (a `.keras` path or a recognizer)."""
 
     run_dir: pathlib.Path
     chief_run_dir: pathlib.Path
     train_samples: list
     validation_samples: list
     config: CaptchaConfig
+    unlabelled: typing.Sequence = ()
+    init: typing.Any = None
 
 
 def train(data_dir, run_dir, options=None, callbacks=()):
     """Trains a captcha model on the images in `data_dir`, writing `run_dir`.
 
-    The steps: `prepare_data` (folders, checked samples, split, config),
-    `resolve_schedule` (epochs for the set's size; written with the config
-    to `config.json`), `make_batches` (tf.data), `build_model` (recognizer
-    and compiled trainer), `fit`, `finish` (saved model, score, summary,
-    figures). `callbacks` are extra Keras callbacks,
-    run after the run's own.
+    The steps: `prepare_data` (folders, checked samples, split, config,
+    unlabelled pool), then `train_round` once, or once per round of
+    `self_train` with `options.unlabeled`. `callbacks` are extra Keras
+    callbacks, run after the run's own.
 
     Returns a summary dict: `val_accuracy`, `val_cer` (of the saved model on
     the validation split), `epochs`, `seconds`, `model` (path of the saved
-    inference model) and the sample counts. Raises `CaptchaError` for bad
-    data or a finished `run_dir`.
+    inference model), the sample counts, and for self-training the rounds.
+    Raises `CaptchaError` for bad data or a finished `run_dir`.
     """
     options = options or TrainOptions()
     started = time.perf_counter()
     run = prepare_data(data_dir, run_dir, options)
     strategy = distribute.make_strategy(options.strategy)  # before any TensorFlow op
+    if options.unlabeled:
+        return self_train(run, options, strategy, callbacks, started)
+    return train_round(run, options, strategy, callbacks, started)[1]
+
+
+def prepare_data(data_dir, run_dir, options):
+    """Prepares the folder this process writes and splits the checked samples; returns `RunData`.
+
+    Writes `train.csv` and `validation.csv` into it. Lists the unlabelled
+    pool (`options.unlabeled`) and reads the config of `options.init`.
+    """
+    task = distribute.read_task(options.strategy)
+    chief_run_dir = pathlib.Path(run_dir)
+    listed = samples.list_samples(data_dir, skip_bad=options.skip_bad)
+    charset = samples.derive_charset(label for _, label in listed)
+    train_samples, validation_samples = samples.split_samples(
+        listed, options.validation_fraction, options.seed
+    )
+    init = choose_init(options, len(train_samples))
+    if init:
+        config = warm_start.init_config(init, charset, options.model)
+    else:
+        config = CaptchaConfig(charset=charset, **options.model)
+    unlabelled = []
+    if options.unlabeled:
+        unlabelled = pseudo_labels.unlabelled_pool(options.unlabeled, listed, options.skip_bad)
+    run_dir = prepare_run(distribute.write_dir(chief_run_dir, task), options.overwrite)
+    samples.write_samples(run_dir / "train.csv", train_samples)
+    samples.write_samples(run_dir / "validation.csv", validation_samples)
+    return RunData(run_dir, chief_run_dir, train_samples, validation_samples, config, unlabelled, init)
+
+
+def choose_init(options, train_images):
+    """The model a run starts from: `options.init`, or for `AUTO_INIT` the shipped
+    pretrained base when the set is small and the network the default one, else None (scratch).
+
+    Small: fewer than `MIN_STEPS / DEFAULT_EPOCHS` steps an epoch at
+    `options.batch_size`, the sets whose schedule `resolve_schedule` stretches.
+    The full 936-image set is not small and trains from scratch: from the base
+    it is no better (benchmarks/RESULTS.md), and 50 to 400 labels are far better.
+    """
+    if options.init != AUTO_INIT:
+        return options.init or None
+    small = math.ceil(train_images / options.batch_size) * DEFAULT_EPOCHS < MIN_STEPS
+    base = warm_start.shipped_base()
+    return str(base) if small and base and not options.model else None
+
+
+def train_round(run, options, strategy, callbacks=(), started=None):
+    """One training of a recognizer on `run`'s split, from `run.init` or the blank prior.
+
+    `resolve_schedule` (epochs for the set's size; written with the config
+    to `config.json`), `make_batches` (tf.data), `build_model` (recognizer
+    and compiled trainer), `fit`, `finish` (saved model, score, summary,
+    figures). Returns `(recognizer, summary)`.
+    """
+    started = time.perf_counter() if started is None else started
     options = resolve_schedule(options, _steps_per_epoch(run, options, strategy))
     (run.run_dir / "config.json").write_text(
         json.dumps({"model": run.config.to_dict(), "train": dataclasses.asdict(options)}, indent=2)
@@ -239,34 +322,77 @@ def train(data_dir, run_dir, options=None, callbacks=()):
     batches = make_batches(run, options, strategy)
     recognizer, trainer = build_model(run, options, strategy)
     history = fit(trainer, batches, run, options, callbacks)
-    return finish(recognizer, trainer, run, history, started)
+    return recognizer, finish(recognizer, trainer, run, history, started)
 
 
-def prepare_data(data_dir, run_dir, options):
-    """Prepares the folder this process writes and splits the checked samples; returns `RunData`.
+def self_train(run, options, strategy, callbacks, started):
+    """`train_round` on the labelled split, then `options.self_training_rounds` more, each on
+    the labelled training images plus the pseudo-labels of the round before.
 
-    Writes `train.csv` and `validation.csv` into it.
+    Each round starts from the last one's weights; validation stays the
+    labelled split. A round folder already holding its model (a resumed run)
+    is read instead of trained again. Returns the last round's summary with
+    `self_training`: per round, its pseudo-labels and validation accuracy.
     """
+    lengths = {len(label) for _, label in run.train_samples + run.validation_samples}
     task = distribute.read_task(options.strategy)
-    chief_run_dir = pathlib.Path(run_dir)
-    run_dir = prepare_run(distribute.write_dir(chief_run_dir, task), options.overwrite)
-    listed = samples.list_samples(data_dir, skip_bad=options.skip_bad)
-    train_samples, validation_samples = samples.split_samples(
-        listed, options.validation_fraction, options.seed
+    rounds, pseudo, init = [], [], run.init
+    for index in range(options.self_training_rounds + 1):
+        if index == options.self_training_rounds:
+            round_run = run._replace(init=init)
+        else:
+            chief_dir = run.chief_run_dir / SELF_TRAINING_DIR / f"round{index}"
+            round_run = run._replace(
+                chief_run_dir=chief_dir, run_dir=distribute.write_dir(chief_dir, task), init=init
+            )
+        round_run = round_run._replace(train_samples=sorted(run.train_samples + pseudo))
+        recognizer, summary = (
+            _finished_round(round_run) or _new_round(round_run, pseudo, options, strategy, callbacks)
+        )
+        rounds.append(
+            {"round": index, "pseudo_labels": len(pseudo), "val_accuracy": summary["val_accuracy"]}
+        )
+        if index < options.self_training_rounds:
+            readings = KerasPredictor(recognizer).predict(run.unlabelled)
+            fraction = (index + 1) / options.self_training_rounds
+            pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction)
+            init = recognizer
+    summary.update(
+        seconds=round(time.perf_counter() - started, 1), init=run.init,
+        unlabelled_images=len(run.unlabelled), self_training=rounds,
     )
-    samples.write_samples(run_dir / "train.csv", train_samples)
-    samples.write_samples(run_dir / "validation.csv", validation_samples)
-    config = CaptchaConfig(
-        charset=samples.derive_charset(label for _, label in listed), **options.model
+    (run.run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _finished_round(run):
+    """`(recognizer, summary)` of a round whose folder holds its model (a resumed run), else None."""
+    if not (run.chief_run_dir / MODEL_NAME).exists():
+        return None
+    return (
+        load_keras_model(run.chief_run_dir / MODEL_NAME),
+        json.loads((run.chief_run_dir / "summary.json").read_text()),
     )
-    return RunData(run_dir, chief_run_dir, train_samples, validation_samples, config)
+
+
+def _new_round(run, pseudo, options, strategy, callbacks):
+    run_dir = prepare_run(run.run_dir, overwrite=False)
+    samples.write_samples(run_dir / "train.csv", run.train_samples)
+    samples.write_samples(run_dir / "validation.csv", run.validation_samples)
+    samples.write_samples(run_dir / "pseudo_labels.csv", pseudo)
+    return train_round(run, options, strategy, callbacks)
 
 
 def build_model(run, options, strategy):
-    """The recognizer, started at the blank prior, and its compiled training model."""
+    """The recognizer, started from `run.init` (a path or a recognizer) or at the blank prior,
+    and its compiled training model."""
     with strategy.scope():
         recognizer = CaptchaRecognizer(run.config, name="captcha_recognizer")
-        set_blank_prior(recognizer, statistics.mean(len(label) for _, label in run.train_samples))
+        if run.init is None:
+            set_blank_prior(recognizer, statistics.mean(len(label) for _, label in run.train_samples))
+        else:
+            init = load_keras_model(run.init) if isinstance(run.init, (str, pathlib.Path)) else run.init
+            warm_start.copy_weights(init, recognizer)
         trainer = build_training_model(recognizer)
         trainer.compile(
             optimizer=keras.optimizers.Adam(
@@ -326,6 +452,7 @@ def finish(recognizer, trainer, run, history, started):
         "train_images": len(run.train_samples),
         "validation_images": len(run.validation_samples),
         "model": str(run.chief_run_dir / MODEL_NAME),
+        "init": run.init if isinstance(run.init, str) else None,  # a recognizer: the previous round
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     if importlib.util.find_spec("matplotlib"):

@@ -77,6 +77,22 @@ def test_bad_data_errors_name_the_file(tmp_path, capsys):
     assert_user_error(capsys, ["train", "--data", bad, "--out", out, "--epochs", 1], "has 16 characters")
 
 
+def test_bad_unlabelled_folders_and_init_models_are_one_line_and_write_nothing(trained_run, tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "run"
+    train = ["train", "--data", tiny_dataset, "--out", out, "--epochs", 1]
+    assert_user_error(capsys, train + ["--unlabeled", tmp_path / "absent"], "absent: no such folder")
+    (tmp_path / "empty").mkdir()
+    assert_user_error(capsys, train + ["--unlabeled", tmp_path / "empty"], "empty: no images")
+    write_captchas(tmp_path / "pool", ["abc"])
+    (tmp_path / "pool" / "junk.png").write_text("hello")
+    assert_user_error(capsys, train + ["--unlabeled", tmp_path / "pool"], "junk.png: not a readable image")
+    (tmp_path / "notes.keras").write_text("not a model")
+    assert_user_error(capsys, train + ["--init", tmp_path / "notes.keras"], "notes.keras: not a keras_captcha model")
+    model = trained_run[0] / "model.keras"
+    assert_user_error(capsys, train + ["--init", model, "--height", 40], "its height 32, not 40 as asked")
+    assert not out.exists()
+
+
 def test_evaluate_refuses_characters_outside_the_charset(trained_run, tmp_path, capsys):
     run_dir, _ = trained_run
     write_captchas(tmp_path, ["abz"])

@@ -140,3 +140,49 @@ def test_a_run_without_epochs_trains_and_records_the_resolved_schedule(tiny_data
     recorded = json.loads((tmp_path / "run" / "config.json").read_text())["train"]
     assert recorded["epochs"] == summary["epochs"] == 2
     assert (recorded["patience"], recorded["min_epochs"]) == (20, 20)
+
+
+def test_self_training_runs_its_rounds_on_pseudo_labels_and_validates_on_labels_only(tiny_dataset, tmp_path):
+    write_captchas(tmp_path / "pool", random_labels(12, seed=5), suffix=".jpg", mode="RGB")
+    options = TrainOptions(
+        epochs=1, batch_size=8, verbose=0, model=TINY_MODEL, unlabeled=str(tmp_path / "pool"), self_training_rounds=2
+    )
+    summary = train(tiny_dataset, tmp_path / "run", options)
+    rounds = summary["self_training"]
+    assert [r["round"] for r in rounds] == [0, 1, 2] and summary["unlabelled_images"] == 12
+    assert [r["pseudo_labels"] for r in rounds][0] == 0
+    labelled_train = (tmp_path / "run" / "self_training" / "round0" / "train.csv").read_text().splitlines()
+    for index, folder in ((1, tmp_path / "run" / "self_training" / "round1"), (2, tmp_path / "run")):
+        pseudo = (folder / "pseudo_labels.csv").read_text().splitlines()[1:]
+        assert len(pseudo) == rounds[index]["pseudo_labels"] <= 12 * index // 2
+        assert all(row.split(",")[0].startswith(str(tmp_path / "pool")) for row in pseudo)
+        assert sorted((folder / "train.csv").read_text().splitlines()[1:]) == sorted(labelled_train[1:] + pseudo)
+        assert (folder / "validation.csv").read_text() == (tmp_path / "run" / "validation.csv").read_text()
+    assert json.loads((tmp_path / "run" / "summary.json").read_text()) == summary
+
+
+def test_a_resumed_self_training_run_reads_its_finished_rounds(tiny_dataset, tmp_path):
+    write_captchas(tmp_path / "pool", random_labels(6, seed=5), suffix=".jpg", mode="RGB")
+    options = TrainOptions(
+        epochs=1, batch_size=8, verbose=0, model=TINY_MODEL, unlabeled=str(tmp_path / "pool"), self_training_rounds=1
+    )
+    first = train(tiny_dataset, tmp_path / "run", options)
+    round0 = tmp_path / "run" / "self_training" / "round0" / "model.keras"
+    written = round0.stat().st_mtime_ns
+    (tmp_path / "run" / "model.keras").unlink()  # as if killed in the last round
+    again = train(tiny_dataset, tmp_path / "run", options)
+    assert round0.stat().st_mtime_ns == written
+    assert again["self_training"] == first["self_training"]
+
+
+def test_a_run_started_from_a_model_with_other_characters_keeps_its_network(trained_run, tmp_path):
+    from keras_captcha.keras_predictor import load_keras_model
+
+    run_dir, _ = trained_run
+    # "x" is new; the init model's other characters (b, c, d, 2) are dropped
+    write_captchas(tmp_path / "other", ["xa1", "ax1e", "1xae", "ea1x", "x1", "aex", "1ex", "xe", "a1x", "exa"])
+    options = TrainOptions(epochs=1, verbose=0, init=str(run_dir / "model.keras"))
+    summary = train(tmp_path / "other", tmp_path / "run", options)
+    started_from, trained = load_keras_model(run_dir / "model.keras"), load_keras_model(summary["model"])
+    assert trained.config.charset == "1aex"
+    assert trained.config.conv_filters == started_from.config.conv_filters == TINY_MODEL["conv_filters"]
