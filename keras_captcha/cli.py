@@ -184,6 +184,8 @@ def run_train(args):
         f"on {summary['validation_images']} images; {summary['epochs']} epochs in "
         f"{summary['seconds']:.0f} s; model: {summary['model']}"
     )
+    if summary["init"]:
+        print(f"started from {summary['init']}")
     if "self_training" in summary:
         pseudo = ", ".join(str(r["pseudo_labels"]) for r in summary["self_training"][1:])
         print(f"self-training on {summary['unlabelled_images']} unlabelled images: pseudo-labels per round {pseudo}")

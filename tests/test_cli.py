@@ -27,6 +27,17 @@ def test_cli_train_end_to_end(tiny_dataset, tmp_path, capsys):
     assert "validation accuracy" in out and str(tmp_path / "run" / "model.keras") in out
 
 
+def test_cli_train_self_trains_on_an_unlabelled_folder(tiny_dataset, tmp_path, capsys):
+    write_captchas(tmp_path / "pool", ["ab1", "c2d", "e1a2"])
+    code, out, _ = run_cli(
+        capsys, "train", "--data", tiny_dataset, "--unlabeled", tmp_path / "pool", "--self-training-rounds", 1,
+        "--out", tmp_path / "run", "--epochs", 1, "--height", 16, "--width", 64, "--batch-size", 16,
+    )
+    assert code == 0
+    assert "self-training on 3 unlabelled images: pseudo-labels per round" in out
+    assert (tmp_path / "run" / "self_training" / "round0" / "model.keras").is_file()
+
+
 def test_evaluate_json_reports_accuracy_cer_and_mismatches(trained_run, tiny_dataset, capsys):
     run_dir, _ = trained_run
     code, out, _ = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv", "--json")

@@ -35,6 +35,8 @@ def test_the_wheel_installs_the_runtime_only_and_reads_a_captcha(tmp_path):
     reading = json.loads(result.stdout)
     assert reading["path"] == str(image) and 0 <= reading["confidence"] <= 1
     assert set(reading["text"]) <= set("2345678bcdefgmnpwxy")
+    base = _run(python, "-c", "from keras_captcha.warm_start import shipped_base; print(shipped_base())", cwd=tmp_path)
+    assert base.stdout.strip() == str(venv / "share" / "keras-captcha" / "exported" / "base" / "model.keras")
 
     result = subprocess.run([cli, "train", "--data", tmp_path], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -186,3 +186,14 @@ def test_a_run_started_from_a_model_with_other_characters_keeps_its_network(trai
     started_from, trained = load_keras_model(run_dir / "model.keras"), load_keras_model(summary["model"])
     assert trained.config.charset == "1aex"
     assert trained.config.conv_filters == started_from.config.conv_filters == TINY_MODEL["conv_filters"]
+
+
+def test_a_small_set_with_the_default_network_starts_from_the_shipped_base():
+    from keras_captcha.train import choose_init
+    from keras_captcha.warm_start import shipped_base
+
+    assert choose_init(TrainOptions(), train_images=45) == str(shipped_base())
+    assert choose_init(TrainOptions(), train_images=842) is None  # the full set: 27 steps, from scratch
+    assert choose_init(TrainOptions(model=TINY_MODEL), train_images=45) is None  # not the base's network
+    assert choose_init(TrainOptions(init=None), train_images=45) is None
+    assert choose_init(TrainOptions(init="runs/x/model.keras"), train_images=842) == "runs/x/model.keras"
