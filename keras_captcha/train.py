@@ -40,6 +40,7 @@ from keras_captcha.errors import CaptchaError
 from keras_captcha.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.model import CaptchaRecognizer, build_training_model, set_blank_prior
 from keras_captcha.predictor import score_results
+from keras_captcha.preprocess import preprocess_batch
 
 MODEL_NAME = "model.keras"
 #: Epochs of a run on the full 936-image set (27 steps each at batch 32).
@@ -337,6 +338,7 @@ def self_train(run, options, strategy, callbacks, started):
     lengths = {len(label) for _, label in run.train_samples + run.validation_samples}
     task = distribute.read_task(options.strategy)
     rounds, pseudo, init = [], [], run.init
+    images = preprocess_batch(run.unlabelled, run.config)  # decoded once, read every round
     for index in range(options.self_training_rounds + 1):
         if index == options.self_training_rounds:
             round_run = run._replace(init=init)
@@ -353,7 +355,8 @@ def self_train(run, options, strategy, callbacks, started):
             {"round": index, "pseudo_labels": len(pseudo), "val_accuracy": summary["val_accuracy"]}
         )
         if index < options.self_training_rounds:
-            readings = KerasPredictor(recognizer).predict(run.unlabelled)
+            predictor = KerasPredictor(recognizer)
+            readings = predictor.decode(predictor.probabilities(images))
             fraction = (index + 1) / options.self_training_rounds
             pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction)
             init = recognizer
