@@ -17,10 +17,9 @@ import pathlib
 import statistics
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
-from helpers import CHROMIUM, CHROMIUM_ARGS, draw_captcha, encode_image, random_labels, static_server  # noqa: E402
+from keras_captcha.testing import CHROMIUM, CHROMIUM_ARGS, draw_captcha, encode_image, random_labels, static_server
 
-from common import emit  # noqa: E402
+from common import emit
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TIME_READS = """

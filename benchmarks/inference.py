@@ -7,7 +7,7 @@ Prints JSON:
   the Keras model and of the SavedModel's `serving_default`;
 * for each TFLite and ONNX variant its file size and the bare model's
   single-image latency on one thread (median of `--runs` calls after
-  warm-up, through `keras_captcha.lite` or `keras_captcha.onnx_runtime`,
+  warm-up, through `keras_captcha.runtime.litert` or `keras_captcha.runtime.onnx`,
   quantisation included), and the runtime end to end: an image file on
   disk -> text (read, decode, preprocess, run, CTC-decode), one thread,
   median over `--runs` reads cycling through the dataset's files (the
@@ -25,39 +25,28 @@ import time
 
 import tensorflow as tf
 
+from keras_captcha.core.card import CARD_NAME, read_card
+from keras_captcha.core.timing import median_ms
+from keras_captcha.core.variants import VARIANTS
+from keras_captcha.export.savedmodel import DIR_NAME
+from keras_captcha.runtime.datasets import list_samples
+from keras_captcha.runtime.images import read_pixels
+from keras_captcha.runtime.loading import open_predictor
+from keras_captcha.runtime.preprocess import to_gray
+from keras_captcha.training.dataset import load_images
+from keras_captcha.training.keras_predictor import load_keras_model
+
 from common import data_dir, emit
-from keras_captcha import data
-from keras_captcha.card import CARD_NAME, read_card
-from keras_captcha.export import latency_ms
-from keras_captcha.keras_predictor import load_keras_model
-from keras_captcha import preprocess
-from keras_captcha.loading import open_predictor
-from keras_captcha.samples import list_samples
-from keras_captcha.savedmodel import DIR_NAME
-from keras_captcha.variants import VARIANTS
 
 
 def images_per_second(predict, images, repeats):
-    predict(images)  # warm-up and tracing
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        predict(images)
-        seconds.append(time.perf_counter() - started)
-    return round(len(images) / statistics.median(seconds), 1)
+    """Images a second of `predict(images)`, one batch, median of `repeats` calls after a traced warm-up."""
+    return round(len(images) / (median_ms(predict, [images], repeats) / 1000), 1)
 
 
-def end_to_end_ms(recognizer, paths, runs, warmup=20):
-    """Median ms of `recognizer.predict(path)` (file -> text), cycling through `paths`."""
-    for path in paths[:warmup]:
-        recognizer.predict(path)
-    times = []
-    for index in range(runs):
-        path = paths[index % len(paths)]
-        started = time.perf_counter()
-        recognizer.predict(path)
-        times.append(time.perf_counter() - started)
-    return round(statistics.median(times) * 1000, 4)
+def end_to_end_ms(predictor, paths, runs, warmup=20):
+    """Median ms of `predictor.predict(path)` (file -> text), cycling through `paths`."""
+    return median_ms(predictor.predict, paths, runs, warmup)
 
 
 #: Runs the CLI as its console script does, then reports the process's peak resident memory
@@ -102,7 +91,7 @@ def main():
     cli = cli_predict(paths[0])
     recognizer = load_keras_model(args.keras_model)
     assert recognizer.config == card.config, "the .keras model is not the exported one"
-    images = data.load_images((paths * (args.batch // len(paths) + 1))[: args.batch], recognizer.config)
+    images = load_images((paths * (args.batch // len(paths) + 1))[: args.batch], recognizer.config)
 
     serving = tf.saved_model.load(str(folder / DIR_NAME)).signatures["serving_default"]
     result = {
@@ -120,16 +109,16 @@ def main():
         path = folder / variant["file"]
         entry = {"kilobytes": round(path.stat().st_size / 1024, 1), "validation_accuracy": variant["accuracy"]}
         if VARIANTS[name].client == "ddddocr":
-            from keras_captcha.onnx_runtime import open_session  # the [onnx] extra
+            from keras_captcha.runtime.onnx import open_session  # the [onnx] extra
 
             session = open_session(path)
-            gray = preprocess.to_gray(preprocess.read_pixels(paths[0]))[None, None, ..., 0]
-            entry["single_image_ms_1_thread"] = latency_ms(
-                lambda x: session.run(None, {session.get_inputs()[0].name: x}), gray, args.runs, warmup=20
+            gray = to_gray(read_pixels(paths[0]))[None, None, ..., 0]
+            entry["single_image_ms_1_thread"] = median_ms(
+                lambda x: session.run(None, {session.get_inputs()[0].name: x}), [gray], args.runs, warmup=20
             )
         else:
             runtime = open_predictor(path, num_threads=1)
-            bare = latency_ms(runtime.run, images[0], args.runs, warmup=20)
+            bare = median_ms(runtime.run, [images[0]], args.runs, warmup=20)
             whole = end_to_end_ms(runtime, paths, args.runs)
             entry.update(
                 single_image_ms_1_thread=bare,

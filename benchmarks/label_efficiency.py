@@ -34,12 +34,14 @@ import time
 
 import numpy as np
 
+from keras_captcha.core.assets import shipped_base
+from keras_captcha.runtime.datasets import list_samples, write_samples
+from keras_captcha.runtime.evaluation import score_results
+from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
+from keras_captcha.training.options import TrainOptions
+from keras_captcha.training.run import train
+
 from common import data_dir, emit
-from keras_captcha.keras_predictor import KerasPredictor, load_keras_model
-from keras_captcha.predictor import score_results
-from keras_captcha.samples import list_samples, write_samples
-from keras_captcha.train import TrainOptions, train
-from keras_captcha.warm_start import shipped_base
 
 MODES = ("scratch", "semi", "pretrained")
 

@@ -13,7 +13,7 @@ dataset's captchas and checking every reading against the TF-free runtime's:
 * a soak of `--soak` (100,000) requests at concurrency 8: the server's memory
   (all its processes' resident memory) before and after;
 * a mixed run at concurrency 8 where every tenth request is hostile (the
-  client mistakes of tests/test_server.py, in turn): every hostile one must
+  client mistakes of tests/serving/test_app.py, in turn): every hostile one must
   get a 4xx and every good one the right text;
 * `ddddocr api` (ddddocr 1.6.1, installed by this script into its own
   virtualenv under `runs/`; skipped with a note when it cannot be installed),
@@ -38,14 +38,12 @@ import tempfile
 import time
 import urllib.request
 
+from keras_captcha.core.assets import shipped_model
+from keras_captcha.runtime.datasets import list_samples
+from keras_captcha.runtime.litert import LiteRTPredictor
+from keras_captcha.testing import free_port, multipart_body, png_of_size
+
 from common import data_dir, emit
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
-from helpers import free_port, multipart_body, png_of_size  # noqa: E402
-
-from keras_captcha.card import shipped_model  # noqa: E402
-from keras_captcha.lite import LiteRecognizer  # noqa: E402
-from keras_captcha.samples import list_samples  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DDDDOCR_VENV = ROOT / "runs" / "ddddocr-1.6.1-venv"
@@ -257,7 +255,7 @@ def main():
     model = shipped_model()
     paths = [path for path, _ in list_samples(data_dir())][:IMAGES]
     encoded = [pathlib.Path(path).read_bytes() for path in paths]
-    expected = [reading.text for reading in LiteRecognizer(model).predict(paths)]
+    expected = [reading.text for reading in LiteRTPredictor(model).predict(paths)]
     as_json = [
         (raw_request("/v1/read", json.dumps({"images": [base64.b64encode(data).decode()]}), "application/json"),
          ours_check(text))

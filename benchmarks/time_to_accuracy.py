@@ -28,13 +28,14 @@ import time
 
 import keras
 
-from common import data_dir, emit
-from keras_captcha import data as data_lib
-from keras_captcha import samples as samples_lib
-from keras_captcha.config import CaptchaConfig
-from keras_captcha.loss import CTCLoss
-from keras_captcha.train import TrainOptions, train
+from keras_captcha.core.config import CaptchaConfig
+from keras_captcha.runtime import datasets
+from keras_captcha.training.dataset import make_dataset
+from keras_captcha.training.loss import CTCLoss
+from keras_captcha.training.options import TrainOptions
+from keras_captcha.training.run import train
 
+from common import data_dir, emit
 
 
 class TimeToAccuracy(keras.callbacks.Callback):
@@ -89,10 +90,10 @@ def reference_model(config):
 
 def run_reference(folder, seed, max_epochs):
     started = time.perf_counter()
-    samples = samples_lib.list_samples(folder)
-    train_samples, validation_samples = samples_lib.split_samples(samples, 0.1, seed)
+    samples = datasets.list_samples(folder)
+    train_samples, validation_samples = datasets.split_samples(samples, 0.1, seed)
     config = CaptchaConfig(
-        charset=samples_lib.derive_charset(label for _, label in samples),
+        charset=datasets.derive_charset(label for _, label in samples),
         height=50, width=200, conv_filters=(32, 64), conv_pools=((2, 2), (2, 2)),
     )
     keras.utils.set_random_seed(seed)
@@ -100,8 +101,8 @@ def run_reference(folder, seed, max_epochs):
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     timer = TimeToAccuracy(started, stop=True)
     model.fit(
-        data_lib.make_dataset(train_samples, config, 16, shuffle=True, seed=seed),
-        validation_data=data_lib.make_dataset(validation_samples, config, 64),
+        make_dataset(train_samples, config, 16, shuffle=True, seed=seed),
+        validation_data=make_dataset(validation_samples, config, 64),
         epochs=max_epochs, callbacks=[timer], verbose=0, shuffle=False,
     )
     return summarise(timer, len(train_samples))

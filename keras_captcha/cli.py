@@ -12,13 +12,15 @@ import os
 import pathlib
 import sys
 
-from keras_captcha import samples, triage
-from keras_captcha.card import shipped_model
-from keras_captcha.distribute import STRATEGIES
-from keras_captcha.errors import CaptchaError
-from keras_captcha.loading import open_predictor, require_extra
-from keras_captcha.predictor import evaluate
-from keras_captcha.variants import DEFAULT_VARIANT, VARIANTS
+from keras_captcha.core.assets import shipped_model, web_dir
+from keras_captcha.core.errors import CaptchaError
+from keras_captcha.core.extras import require_extra
+from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
+from keras_captcha.labelling import triage
+from keras_captcha.runtime import datasets
+from keras_captcha.runtime.evaluation import evaluate
+from keras_captcha.runtime.loading import open_predictor
+from keras_captcha.training.distribute import STRATEGIES
 
 DEFAULT_RUN = "runs/captcha"
 
@@ -160,8 +162,9 @@ def _fraction(text):
 
 def run_train(args):
     require_extra("train", "keras-captcha train")
-    from keras_captcha import data  # the [train] extra: TensorFlow
-    from keras_captcha.train import TrainOptions, train
+    from keras_captcha.training.download import default_data_dir  # the [train] extra: Keras
+    from keras_captcha.training.options import TrainOptions
+    from keras_captcha.training.run import train
 
     fields = (
         "epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed",
@@ -177,7 +180,7 @@ def run_train(args):
         verbose=1 if sys.stdout.isatty() else 2,
         model={name: getattr(args, name) for name in ("height", "width") if getattr(args, name)},
     )
-    data_dir = args.data or data.default_data_dir()
+    data_dir = args.data or default_data_dir()
     summary = train(data_dir, args.out, options)
     print(
         f"validation accuracy {summary['val_accuracy']:.2%}, CER {summary['val_cer']:.4f} "
@@ -193,11 +196,11 @@ def run_train(args):
 
 def run_export(args):
     require_extra("train", "keras-captcha export")
-    from keras_captcha.export import export  # the [train] extra: TensorFlow
+    from keras_captcha.export.exporter import export  # the [train] extra: TensorFlow
 
     split = {}
     if args.data:
-        train, validation = samples.split_samples(samples.list_samples(args.data), 0.1, args.seed)
+        train, validation = datasets.split_samples(datasets.list_samples(args.data), 0.1, args.seed)
         split = {"validation_samples": validation, "calibration_samples": train}
     card = export(args.model, args.out, **split)
     print(f"{'variant':<14} {'file':<30} {'KB':>7} {'accuracy':>9} {'CER':>7} {'ms':>7}")
@@ -215,7 +218,7 @@ def run_export(args):
 
 def run_evaluate(args):
     predictor = open_predictor(args.model)
-    report = evaluate(predictor, samples.list_samples(args.data, skip_bad=args.skip_bad))
+    report = evaluate(predictor, datasets.list_samples(args.data, skip_bad=args.skip_bad))
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
         return
@@ -238,7 +241,7 @@ def run_predict(args):
 
 
 def run_triage(args):
-    rows = triage.triage(open_predictor(args.model), samples.list_images(args.data, args.skip_bad), args.top)
+    rows = triage.triage(open_predictor(args.model), datasets.list_images(args.data, args.skip_bad), args.top)
     out = triage.write_labels(rows, args.out, overwrite=args.overwrite)
     for path, reading in rows[:10]:
         print(f"{reading.confidence:.3f}\t{reading.text}\t{path}")
@@ -247,20 +250,21 @@ def run_triage(args):
 
 def run_serve(args):
     require_extra("serve", "keras-captcha serve")
-    from keras_captcha import server  # the [serve] extra: FastAPI, uvicorn
+    from keras_captcha.serving.options import ServeOptions  # the [serve] extra: FastAPI, uvicorn
+    from keras_captcha.serving.process import serve
 
-    models = {}
+    models, page = {}, web_dir()
     for text in args.models or [str(shipped_model())]:
         name, _, path = text.rpartition("=")
         name = name or pathlib.Path(path).stem
         if name in models:
             raise CaptchaError(f"serve: two models are named {name!r}; name them with NAME=PATH")
         models[name] = path
-    options = server.ServeOptions(
+    options = ServeOptions(
         models=models, max_body_bytes=args.max_body_bytes, max_images=args.max_images,
-        web_dir=server.default_web_dir(),
+        web_dir=str(page) if page else None,
     )
-    server.serve(options, host=args.host, port=args.port, workers=args.workers)
+    serve(options, host=args.host, port=args.port, workers=args.workers)
 
 
 COMMANDS = {

@@ -18,9 +18,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from keras_captcha import decode
-from keras_captcha.loading import open_predictor
-from keras_captcha.samples import list_samples
+from keras_captcha.core import run_files
+from keras_captcha.runtime import decode
+from keras_captcha.runtime.datasets import list_samples
+from keras_captcha.runtime.loading import open_predictor
+from keras_captcha.runtime.metrics import NOTHING, align
 
 #: The metrics of `history.csv` that `training_curves` draws, one panel each.
 CURVES = (
@@ -28,8 +30,6 @@ CURVES = (
     ("accuracy", "exact-match accuracy"),
     ("cer", "character error rate"),
 )
-#: Stands for "no character" in a confusion: a missed or an extra character.
-NOTHING = "∅"
 MISTAKE_COLOR = "tab:red"
 
 
@@ -97,7 +97,7 @@ def prediction_grid(samples, readings, columns=4, limit=16):
     """Images titled with their reading and confidence; mistakes first, in red.
 
     `samples` are `(path, target)` pairs and `readings` the matching
-    `keras_captcha.decode.Reading`s (`predictor.predict(paths)`). A correct reading
+    `keras_captcha.runtime.decode.Reading`s (`predictor.predict(paths)`). A correct reading
     is titled "text (confidence)", a mistake "target -> prediction
     (confidence)" in red. The figure title counts the mistakes among all
     samples; the grid shows `limit` of them, the mistakes first.
@@ -139,38 +139,6 @@ def label_histograms(labels):
     character_axes.bar(charset, [characters[char] for char in charset])
     character_axes.set(title="character frequency", xlabel="character", ylabel="occurrences")
     return figure
-
-
-def align(target, prediction):
-    """Pairs up the characters of `target` and `prediction` to count confusions.
-
-    Same length: position by position. Otherwise along a minimal edit path
-    (Levenshtein, substitutions preferred over a deletion plus an insertion), a
-    missed target character being paired with `NOTHING` and an extra predicted
-    character with `NOTHING` on the target side. Returns a list of
-    `(target_char, predicted_char)` pairs.
-    """
-    if len(target) == len(prediction):
-        return list(zip(target, prediction))
-    rows, columns = len(target) + 1, len(prediction) + 1
-    cost = np.zeros((rows, columns), dtype=int)
-    cost[:, 0], cost[0, :] = range(rows), range(columns)
-    for i in range(1, rows):
-        for j in range(1, columns):
-            substitution = cost[i - 1, j - 1] + (target[i - 1] != prediction[j - 1])
-            cost[i, j] = min(substitution, cost[i - 1, j] + 1, cost[i, j - 1] + 1)
-    pairs, i, j = [], len(target), len(prediction)
-    while i or j:
-        if i and j and cost[i, j] == cost[i - 1, j - 1] + (target[i - 1] != prediction[j - 1]):
-            pairs.append((target[i - 1], prediction[j - 1]))
-            i, j = i - 1, j - 1
-        elif i and cost[i, j] == cost[i - 1, j] + 1:
-            pairs.append((target[i - 1], NOTHING))
-            i -= 1
-        else:
-            pairs.append((NOTHING, prediction[j - 1]))
-            j -= 1
-    return pairs[::-1]
 
 
 def confusion_counts(targets, predictions, charset):
@@ -281,12 +249,12 @@ def write_run_figures(run_dir, predictor=None, samples=None, limit=16, readings=
     unless given. Returns the two paths.
     """
     run_dir = pathlib.Path(run_dir)
-    samples = samples if samples is not None else list_samples(run_dir / "validation.csv")
+    samples = samples if samples is not None else list_samples(run_dir / run_files.VALIDATION_CSV)
     if readings is None:
-        predictor = predictor or open_predictor(run_dir / "model.keras")
+        predictor = predictor or open_predictor(run_dir / run_files.MODEL)
         readings = predictor.predict([path for path, _ in samples])
-    curves_path = run_dir / "training_curves.png"
-    predictions_path = run_dir / "validation_predictions.png"
-    training_curves(run_dir / "history.csv").savefig(curves_path, dpi=100)
+    curves_path = run_dir / run_files.CURVES_PNG
+    predictions_path = run_dir / run_files.PREDICTIONS_PNG
+    training_curves(run_dir / run_files.HISTORY_CSV).savefig(curves_path, dpi=100)
     prediction_grid(samples, readings, limit=limit).savefig(predictions_path, dpi=100)
     return curves_path, predictions_path

@@ -22,7 +22,8 @@ def tiny_dataset(tmp_path_factory):
 @pytest.fixture(scope="session")
 def trained_run(tiny_dataset, tmp_path_factory):
     """A run folder trained for 2 epochs on the tiny dataset through the library."""
-    from keras_captcha.train import TrainOptions, train  # TensorFlow: only for tests that train
+    from keras_captcha.training.options import TrainOptions
+    from keras_captcha.training.run import train  # TensorFlow: only for tests that train
 
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
     summary = train(
@@ -39,10 +40,12 @@ def exported(tiny_dataset, tmp_path_factory):
     near ties: the export would rightly refuse it. Returns (out folder, card
     dict, recognizer, validation samples, their (n, 32, 128, 1) images).
     """
-    from keras_captcha import data, export  # TensorFlow: only for tests that export
-    from keras_captcha.keras_predictor import load_keras_model
-    from keras_captcha.samples import list_samples
-    from keras_captcha.train import TrainOptions, train
+    from keras_captcha.export import exporter as export  # TensorFlow: only for tests that export
+    from keras_captcha.runtime.datasets import list_samples
+    from keras_captcha.training import dataset as data
+    from keras_captcha.training.keras_predictor import load_keras_model
+    from keras_captcha.training.options import TrainOptions
+    from keras_captcha.training.run import train
 
     run_dir = tmp_path_factory.mktemp("exported") / "run"
     options = TrainOptions(epochs=6, learning_rate=1e-2, warmup_fraction=0.0, verbose=0, model=TINY_MODEL)

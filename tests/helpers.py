@@ -1,23 +1,31 @@
-"""Helpers every test module may import: generated captchas, the CLI runner, a TensorFlow-blocked subprocess."""
+"""Helpers every test module may import: the tiny network, the CLI runner, a TensorFlow-blocked subprocess.
 
-import functools
-import http.server
-import io
-import pathlib
-import random
-import shutil
-import socket
-import struct
+The generated captchas and HTTP helpers the benchmarks share live in
+`keras_captcha.testing`, imported here so tests take everything from one place.
+"""
+
+import http.client
 import subprocess
 import sys
-import threading
-import uuid
-import zlib
+import time
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
-TINY_CHARSET = "abcde12"
+from keras_captcha.testing import (  # noqa: F401  (re-exported for the tests)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TINY_CHARSET,
+    draw_captcha,
+    encode_image,
+    free_port,
+    multipart_body,
+    png_of_size,
+    random_labels,
+    static_server,
+    write_captchas,
+)
+
 #: Small network for tests: trains a step in milliseconds.
 TINY_MODEL = {
     "conv_filters": (4, 8),
@@ -25,41 +33,6 @@ TINY_MODEL = {
     "projection_units": 8,
     "rnn_units": 8,
 }
-
-
-def draw_captcha(text, size=(200, 50), mode="RGBA", seed=0):
-    """A synthetic captcha: `text` in dark ink on a light, slightly noisy background."""
-    rng = random.Random(seed)
-    image = Image.new("RGB", size, (245, 245, 245))
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=max(size[1] // 2, 8))
-    x = size[0] // 10
-    for char in text:
-        draw.text((x, size[1] // 4 + rng.randint(-3, 3)), char, fill=(20, 20, 20), font=font)
-        x += size[0] * 4 // (5 * max(len(text), 1))
-    for _ in range(3):
-        points = [(rng.randint(0, size[0]), rng.randint(0, size[1])) for _ in range(2)]
-        draw.line(points, fill=(90, 90, 90), width=1)
-    return image.convert(mode)
-
-
-def write_captchas(folder, labels, suffix=".png", **kwargs):
-    """Writes one image per label, named `<label><suffix>`; returns the paths."""
-    folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index, label in enumerate(labels):
-        path = folder / f"{label}{suffix}"
-        draw_captcha(label, seed=index, **kwargs).save(path)
-        paths.append(path)
-    return paths
-
-
-def encode_image(image, fmt="PNG", **kwargs):
-    """A PIL image saved to `fmt` in memory -> the file's bytes."""
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
 
 
 def sixteen_bit_image():
@@ -84,14 +57,6 @@ def assert_user_error(capsys, argv, message):
     assert message in err, err
 
 
-def random_labels(count, charset=TINY_CHARSET, lengths=(3, 5), seed=0):
-    rng = random.Random(seed)
-    labels = set()
-    while len(labels) < count:
-        labels.add("".join(rng.choice(charset) for _ in range(rng.randint(*lengths))))
-    return sorted(labels)
-
-
 BLOCK_TENSORFLOW = """\
 import sys
 class Block:
@@ -105,7 +70,7 @@ sys.meta_path.insert(0, Block())
 def read_without_tensorflow(model, image):
     """The text `open_predictor(model)` reads in `image`, in a process that cannot import TensorFlow or Keras."""
     code = (
-        "from keras_captcha.loading import open_predictor\n"
+        "from keras_captcha.runtime.loading import open_predictor\n"
         "reading = open_predictor(sys.argv[1]).predict(sys.argv[2])\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
         "assert 0 <= reading.confidence <= 1\n"
@@ -131,61 +96,30 @@ def probabilities_for(ids, classes, peak=0.9):
     return steps
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def start_server(*args):
+    """Starts `keras-captcha serve --port P *args` and waits for /health; returns (process, port)."""
+    port = free_port()
+    command = [sys.executable, "-m", "keras_captcha.cli", "serve", "--port", str(port), *map(str, args)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if http_request(port, "GET", "/health")[0] == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise AssertionError(f"the server did not start: {process.communicate()[1][-2000:]}")
 
 
-def png_of_size(width, height):
-    """A valid 1-bit PNG of one colour: a few hundred KB whatever the size, made in a fraction of a second."""
-
-    def chunk(kind, payload):
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    row = b"\0" * (1 + (width + 7) // 8)
-    compressor = zlib.compressobj(9)
-    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-def multipart_body(files, fields=()):
-    """`(field, file name, bytes)` files and `(field, text)` fields -> (body bytes, content type)."""
-    boundary = uuid.uuid4().hex
-    parts = []
-    for field, file_name, data in files:
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{file_name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n"
-        )
-    for field, text in fields:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"\r\n\r\n{text}\r\n'.encode())
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-#: Chromium as root, headless, with no background connections (this machine's network is closed).
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
-
-def static_server(root):
-    """A threaded static file server for `root` on 127.0.0.1; returns (server, port)."""
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files with the wasm and module MIME types, logging nothing."""
-
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
-                      ".js": "text/javascript", ".mjs": "text/javascript"}
-
-    def log_message(self, *args):
-        pass
+def http_request(port, method, path, body=None, headers=None):
+    """One HTTP request to 127.0.0.1:`port` -> (status, content type, body bytes)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("content-type"), response.read()
+    finally:
+        connection.close()

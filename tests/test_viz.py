@@ -9,11 +9,14 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.colors import same_color
 
-from helpers import TINY_MODEL, probabilities_for, write_captchas
 from keras_captcha import viz
-from keras_captcha.decode import Reading
-from keras_captcha.vocabulary import Vocabulary
-from keras_captcha.train import TrainOptions, train
+from keras_captcha.core.vocabulary import Vocabulary
+from keras_captcha.runtime.decode import Reading
+from keras_captcha.runtime.metrics import NOTHING
+from keras_captcha.training.options import TrainOptions
+from keras_captcha.training.run import train
+
+from helpers import TINY_MODEL, probabilities_for, write_captchas
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -65,25 +68,14 @@ def test_prediction_grid_shows_mistakes_first_in_red(tmp_path):
     assert len(viz.prediction_grid(samples, predictions, limit=3).axes) == 3
 
 
-def test_align_pairs_positions_or_edit_operations():
-    assert viz.align("abc", "abd") == [("a", "a"), ("b", "b"), ("c", "d")]
-    assert viz.align("abcd", "abd") == [("a", "a"), ("b", "b"), ("c", viz.NOTHING), ("d", "d")]
-    assert viz.align("ab", "abx") == [("a", "a"), ("b", "b"), (viz.NOTHING, "x")]
-    assert viz.align("abc", "") == [(char, viz.NOTHING) for char in "abc"]
-    pairs = viz.align("ab", "xyz")  # two substitutions and one extra, never 2 missed + 3 extra
-    assert len(pairs) == 3 and sum(target == viz.NOTHING for target, _ in pairs) == 1
-    assert [target for target, _ in pairs if target != viz.NOTHING] == ["a", "b"]
-    assert [predicted for _, predicted in pairs] == list("xyz")
-
-
 def test_confusion_counts_every_aligned_pair_once():
     symbols, counts = viz.confusion_counts(["abc", "abcd", "ab"], ["abd", "abd", "abc"], "abcd")
-    assert symbols == ["a", "b", "c", "d", viz.NOTHING]
+    assert symbols == ["a", "b", "c", "d", NOTHING]
     index = symbols.index
     assert counts.shape == (5, 5) and counts.sum() == 3 + 4 + 3
     assert counts[index("c"), index("d")] == 1  # same length: position by position
-    assert counts[index("c"), index(viz.NOTHING)] == 1  # "abcd" -> "abd" missed the c
-    assert counts[index(viz.NOTHING), index("c")] == 1  # "ab" -> "abc" has an extra c
+    assert counts[index("c"), index(NOTHING)] == 1  # "abcd" -> "abd" missed the c
+    assert counts[index(NOTHING), index("c")] == 1  # "ab" -> "abc" has an extra c
     assert np.trace(counts) == 2 + 3 + 2
     figure = viz.confusion_figure(["abc", "abcd", "ab"], ["abd", "abd", "abc"], "abcd")
     annotations = [text.get_text() for text in figure.axes[0].texts]

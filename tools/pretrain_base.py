@@ -8,7 +8,7 @@ Draws `--images` captchas with the PyPI `captcha` package (warped, rotated
 characters, noise dots and a curve, random colours) from digits and lowercase
 letters, 4 to 7 characters long, in its DroidSansMono plus every DejaVu and
 Liberation TrueType font found under /usr/share/fonts, at sizes from 120x40
-to 220x70; then trains the default network on them with `keras_captcha.train`
+to 220x70; then trains the default network on them with `keras_captcha.training.trainer`
 (`train --init` starts from the result). No real captcha is used.
 """
 
@@ -22,8 +22,9 @@ import tempfile
 import captcha
 from captcha.image import ImageCaptcha
 
-from keras_captcha.samples import write_samples
-from keras_captcha.train import TrainOptions, train
+from keras_captcha.runtime.datasets import write_samples
+from keras_captcha.training.options import TrainOptions
+from keras_captcha.training.run import train
 
 CHARSET = string.digits + string.ascii_lowercase
 LENGTHS = (4, 5, 6, 7)

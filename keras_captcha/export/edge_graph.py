@@ -1,0 +1,168 @@
+"""The recognizer as an edge graph: a GRU whose weights are shared constants, for TFLite and ONNX.
+
+Keras' GRU converts to a WHILE loop over TensorLists that int8 calibration
+crashes on, and `unroll=True` stores the recurrent weights once per step. Here
+the same trained weights run in a GRU written with plain TensorFlow ops:
+
+* the "while" form runs one `tf.while_loop` (a WHILE op; each weight stored once);
+* the "unrolled" form unrolls the time steps in Python, both directions advancing
+  together through one BATCH_MATMUL with a (2, units, 3 * units) constant, so
+  every step reads the same weight tensor and calibration works.
+
+Everything else (conv blocks, projection, output) runs the model's own Keras
+layers in inference mode, in the variant without dropout or augmentation.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+from keras_captcha.export.decode_graph import greedy_decode_graph
+
+
+def _gru_weights(gru):
+    """(kernel (F, 3u), recurrent kernel (u, 3u), input bias (3u,), recurrent bias (3u,))."""
+    cell = gru.cell
+    if not cell.reset_after or not cell.use_bias:
+        raise ValueError("edge export supports Keras' default GRU (reset_after, with bias)")
+    kernel, recurrent, bias = (np.asarray(w, np.float32) for w in gru.get_weights())
+    return kernel, recurrent, bias[0], bias[1]
+
+
+def _gru_step(x_zr, x_h, h, recurrent, recurrent_bias, units, axis):
+    """One GRU step (Keras gate order z, r, h; reset applied after the matmul)."""
+    projected = tf.matmul(h, recurrent) + recurrent_bias
+    h_zr, h_h = tf.split(projected, [2 * units, units], axis=axis)
+    z, r = tf.split(tf.sigmoid(x_zr + h_zr), 2, axis=axis)
+    candidate = tf.tanh(x_h + r * h_h)
+    return candidate + z * (h - candidate)
+
+
+def _bigru_while(x, forward, backward):
+    """x (T, F) -> (T, 2u), both directions in one WHILE loop."""
+    steps, units = int(x.shape[0]), forward[1].shape[0]
+    inputs = [tf.matmul(x, tf.constant(w[0])) + tf.constant(w[2]) for w in (forward, backward)]
+    recurrents = [tf.constant(w[1]) for w in (forward, backward)]
+    biases = [tf.constant(w[3]) for w in (forward, backward)]
+    rows = tf.constant(np.eye(steps, dtype=np.float32)[:, :, None])  # one-hot row writes
+
+    def body(i, states, outputs):
+        new_states, new_outputs = [], []
+        for direction in range(2):
+            t = steps - 1 - i if direction else i
+            x_zr, x_h = tf.split(tf.gather(inputs[direction], t), [2 * units, units], axis=0)
+            h = _gru_step(x_zr, x_h, states[direction], recurrents[direction], biases[direction], units, 1)
+            new_states.append(h)
+            new_outputs.append(outputs[direction] + tf.gather(rows, t) * h)
+        return i + 1, new_states, new_outputs
+
+    initial = ([tf.zeros((1, units))] * 2, [tf.zeros((steps, units))] * 2)
+    _, _, (ahead, behind) = tf.while_loop(
+        lambda i, *_: i < steps, body, (tf.constant(0), *initial), maximum_iterations=steps
+    )
+    return tf.concat([ahead, behind], axis=1)
+
+
+def _bigru_unrolled(x, forward, backward):
+    """x (T, F) -> (T, 2u), unrolled; both directions share one BATCH_MATMUL per step."""
+    steps, units = int(x.shape[0]), forward[1].shape[0]
+    ahead = tf.matmul(x, tf.constant(forward[0])) + tf.constant(forward[2])
+    behind = tf.matmul(tf.reverse(x, [0]), tf.constant(backward[0])) + tf.constant(backward[2])
+    projected = tf.reshape(tf.stack([ahead, behind], axis=1), (steps, 2, 1, 3 * units))
+    x_zr, x_h = (tf.unstack(part) for part in tf.split(projected, [2 * units, units], axis=3))
+    recurrent = tf.constant(np.stack([forward[1], backward[1]]))
+    recurrent_bias = tf.constant(np.stack([forward[3], backward[3]])[:, None, :])
+    h = tf.zeros((2, 1, units))
+    states = []
+    for t in range(steps):
+        h = _gru_step(x_zr[t], x_h[t], h, recurrent, recurrent_bias, units, 2)
+        states.append(h)
+    ahead, behind = tf.split(tf.reshape(tf.stack(states), (steps, 2 * units)), 2, axis=1)
+    return tf.concat([ahead, tf.reverse(behind, [0])], axis=1)
+
+
+def _normalise_before_pooling(layers):
+    """Moves each inference batch norm in front of the max pooling before it.
+
+    A batch norm at inference is a per-channel `x * scale + offset`; with every
+    scale positive it commutes with max pooling, and placed right after the
+    convolution the converter folds it into the CONV_2D weights (one MUL and
+    one ADD fewer per block). A block with a scale <= 0 keeps its order.
+    """
+    ordered = list(layers)
+    for index in range(1, len(ordered) - 1):
+        pool, norm = ordered[index], ordered[index + 1]
+        if not (
+            isinstance(ordered[index - 1], keras.layers.Conv2D)
+            and isinstance(pool, keras.layers.MaxPooling2D)
+            and isinstance(norm, keras.layers.BatchNormalization)
+        ):
+            continue
+        scale = np.asarray(norm.gamma) / np.sqrt(np.asarray(norm.moving_variance) + norm.epsilon)
+        if (scale > 0).all():
+            ordered[index], ordered[index + 1] = norm, pool
+    return ordered
+
+
+#: GRU form -> the function that runs one bidirectional layer, x (T, F) -> (T, 2u)
+#: `keras_captcha.core.variants.GRU_FORMS` -> the function that builds that form.
+BIGRU_BUILDERS = {"while": _bigru_while, "unrolled": _bigru_unrolled}
+
+
+def edge_function(recognizer, form, decoded=False):
+    """A tf.function (1, height, width, 1) float32 -> {"probabilities", ...} for conversion.
+
+    `form` is one of `GRU_FORMS`; `decoded` adds the outputs of
+    `greedy_decode_graph` (`label_ids`, `character_confidence`, `confidence`).
+    """
+    config = recognizer.config
+    bigru = BIGRU_BUILDERS[form]
+    layers, gru_weights = [], {}
+    for layer in recognizer.variant(batch_size=1, inference_only=True).layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if isinstance(layer, keras.layers.Bidirectional):
+            gru_weights[layer.name] = (
+                _gru_weights(layer.forward_layer),
+                _gru_weights(layer.backward_layer),
+            )
+        layers.append(layer)
+    layers = _normalise_before_pooling(layers)
+
+    @tf.function(
+        input_signature=[tf.TensorSpec((1, config.height, config.width, 1), tf.float32, name="image")]
+    )
+    def forward(image):
+        x = image
+        for layer in layers:
+            if layer.name in gru_weights:
+                x = bigru(x[0], *gru_weights[layer.name])[None]
+            else:
+                x = layer(x, training=False)
+        outputs = {"probabilities": x}
+        if decoded:
+            label_ids, character_confidence, confidence = greedy_decode_graph(x, config.time_steps)
+            outputs.update(
+                label_ids=label_ids, character_confidence=character_confidence, confidence=confidence
+            )
+        return outputs
+
+    return forward
+
+
+def frozen_edge_function(recognizer, variant):
+    """The variant's edge graph with its variables folded into constants (no variable ops).
+
+    Returns a tf.function of the same signature as `edge_function`; the
+    TFLite and ONNX converters start from it.
+    """
+    forward = edge_function(recognizer, variant.gru, decoded=variant.decoded)
+    concrete = forward.get_concrete_function()
+    frozen = convert_variables_to_constants_v2(concrete)
+
+    @tf.function(input_signature=forward.input_signature)
+    def serve(image):
+        return tf.nest.pack_sequence_as(concrete.structured_outputs, tf.nest.flatten(frozen(image)))
+
+    return serve

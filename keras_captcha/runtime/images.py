@@ -1,0 +1,116 @@
+"""Image files and bytes -> checked pixel arrays, as TensorFlow's decoder reads them.
+
+The first step of the image contract (`keras_captcha.runtime.preprocess`
+does the rest): a file is opened, its size checked before it is decoded, and
+its pixels taken as 8-bit channels. Training's file checks use `check_image`.
+"""
+
+import io
+import os
+import pathlib
+import warnings
+
+import numpy as np
+from PIL import Image
+
+from keras_captcha.core.errors import CaptchaError
+
+#: Largest image accepted, in pixels: a guard against decompression bombs.
+MAX_IMAGE_PIXELS = 4096 * 4096
+#: Formats TensorFlow's `decode_image` reads as this module does (BMP: see `open_image`).
+FORMATS = ("PNG", "JPEG", "GIF", "BMP")
+#: Uncompressed 8-bit gray, 24- and 32-bit BMP pixel layouts, the ones TensorFlow decodes alike.
+BMP_LAYOUTS = ("L", "BGR", "BGRX", "BGRA")
+
+
+def open_image(source, name):
+    """A file path or encoded bytes -> a loaded PIL image both decoders read the same way.
+
+    Raises `CaptchaError` naming `name` for an empty, truncated or unreadable
+    file, a format outside `FORMATS` and an image over `MAX_IMAGE_PIXELS`
+    (read from the header, before anything is decoded). Pixels are taken
+    as stored, without applying an EXIF orientation, as TensorFlow does.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise CaptchaError(
+                f"{name}: {width}x{height} image is larger than the {MAX_IMAGE_PIXELS}-pixel limit"
+            )
+        if image.format not in FORMATS:
+            raise CaptchaError(
+                f"{name}: {image.format} images are not supported; use {', '.join(FORMATS)}"
+            )
+        if image.format == "BMP" and (
+            image.info.get("compression") != 0
+            or not image.tile
+            or image.tile[0].args[0] not in BMP_LAYOUTS
+        ):
+            raise CaptchaError(
+                f"{name}: only uncompressed 8-bit gray, 24- and 32-bit BMP images are "
+                "supported; save it as PNG"
+            )
+        image.load()
+    except CaptchaError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise CaptchaError(
+            f"{name}: image is larger than the {MAX_IMAGE_PIXELS}-pixel limit (Pillow refused it)"
+        ) from None
+    except Image.UnidentifiedImageError:
+        empty = not source if isinstance(source, bytes) else os.path.getsize(source) == 0
+        reason = "empty file" if empty else f"not a {', '.join(FORMATS)} file"
+        raise CaptchaError(f"{name}: not a readable image ({reason})") from None
+    except Exception as error:  # Pillow raises many types for truncated or hostile bytes
+        raise CaptchaError(f"{name}: not a readable image ({_one_line(error)})") from None
+    return image
+
+
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def check_image(path):
+    """Raises `CaptchaError` naming `path` unless it is a whole, sanely sized image
+    that this module and TensorFlow's `decode_image` read alike."""
+    open_image(path, path).close()
+
+
+def read_pixels(source, name=None):
+    """A path, encoded bytes, a PIL image or an array -> (height, width, channels) uint8/float.
+
+    Palette, 1-bit and 16-bit images become 8-bit like TensorFlow's decoder
+    makes them; GIFs give their first frame. Errors name `name`, or the path.
+    """
+    if isinstance(source, np.ndarray):
+        return source[..., None] if source.ndim == 2 else source
+    if isinstance(source, (str, pathlib.Path)):
+        name = name or str(source)
+        try:
+            source = pathlib.Path(source).read_bytes()
+        except OSError as error:
+            raise CaptchaError(f"{name}: {error.strerror or error}") from None
+    if isinstance(source, bytes):
+        image = open_image(source, name or "image bytes")
+    elif isinstance(source, Image.Image):
+        image, name = source, name or "PIL image"
+    else:
+        raise CaptchaError(f"cannot read an image from a {type(source).__name__}")
+    return _pixels(image, name)
+
+
+def _pixels(image, name):
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        return (np.asarray(image, dtype=np.uint32) >> 8).astype(np.uint8)[..., None]
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif mode in ("1", "CMYK", "YCbCr", "F"):
+        image = image.convert("L" if mode in ("1", "F") else "RGB")
+    if image.mode not in ("L", "LA", "RGB", "RGBA"):
+        raise CaptchaError(f"{name}: unsupported image mode {image.mode}")
+    pixels = np.asarray(image)
+    return pixels[..., None] if pixels.ndim == 2 else pixels

@@ -1,0 +1,104 @@
+"""How to train: `TrainOptions`, the schedule it resolves to, and the model a run starts from."""
+
+import dataclasses
+import math
+import typing
+
+import keras
+
+from keras_captcha.core.assets import shipped_base
+
+#: Epochs of a run on the full 936-image set (27 steps each at batch 32).
+DEFAULT_EPOCHS = 20
+#: Fewest optimizer steps of a run whose epochs are not given: the full set's 20 x 27, so a small
+#: labelled set trains as long as the full one instead of for 20 epochs of 2 steps.
+MIN_STEPS = 540
+#: `TrainOptions.init` that lets `choose_init` pick the start.
+AUTO_INIT = "auto"
+
+
+@dataclasses.dataclass
+class TrainOptions:
+    """How to train; the network sizes are in `model` (a dict of `CaptchaConfig` fields).
+
+    `epochs=None` (the default) adapts the schedule to the dataset's size:
+    `DEFAULT_EPOCHS`, or more epochs for a small set, so that every run takes
+    at least `MIN_STEPS` optimizer steps; `patience` and `min_epochs` then
+    stretch by the same factor (`resolve_schedule`). A given `epochs` is kept.
+
+    `batch_size` is per replica: a step of `strategy` (`default`, `mirrored`
+    or `multiworker`, see `keras_captcha.training.distribute`) sees `batch_size` times
+    the number of replicas.
+
+    `unlabeled` (a folder of images, any names) adds `self_training_rounds`
+    rounds that train on the labelled images plus the surest pseudo-labels:
+    round k of n takes the surest k/n of the unlabelled images. `init` (a
+    `.keras` model) starts from a trained model's weights, its output mapped
+    by character; None starts from scratch; `AUTO_INIT` (the default) lets
+    `choose_init` pick.
+    """
+
+    epochs: typing.Optional[int] = None
+    batch_size: int = 32
+    learning_rate: float = 6e-3
+    warmup_fraction: float = 0.15
+    patience: int = 10
+    min_epochs: int = 10
+    validation_fraction: float = 0.1
+    seed: int = 0
+    skip_bad: bool = False
+    overwrite: bool = False
+    verbose: int = 2
+    strategy: str = "default"
+    model: dict = dataclasses.field(default_factory=dict)
+    unlabeled: typing.Optional[str] = None
+    self_training_rounds: int = 3
+    init: typing.Optional[str] = AUTO_INIT
+
+
+def resolve_schedule(options, steps_per_epoch):
+    """`options` with `epochs` set (see `TrainOptions`), and `patience` and `min_epochs`
+    stretched by the factor the epochs grew by over `DEFAULT_EPOCHS`."""
+    if options.epochs is not None:
+        return options
+    epochs = max(DEFAULT_EPOCHS, math.ceil(MIN_STEPS / steps_per_epoch))
+    stretch = epochs / DEFAULT_EPOCHS
+    return dataclasses.replace(
+        options,
+        epochs=epochs,
+        patience=math.ceil(options.patience * stretch),
+        min_epochs=math.ceil(options.min_epochs * stretch),
+    )
+
+
+def learning_rate_schedule(options, steps_per_epoch):
+    """One cycle: linear warm-up from 0 to `learning_rate` over `warmup_fraction`
+    of the steps, then cosine decay to 2% of it.
+
+    The warm-up fraction was chosen in benchmarks/RESULTS.md (15% against 5% and 30%).
+    """
+    total_steps = options.epochs * steps_per_epoch
+    warmup_steps = max(int(options.warmup_fraction * total_steps), 1)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=max(total_steps - warmup_steps, 1),
+        alpha=0.02,
+        warmup_target=options.learning_rate,
+        warmup_steps=warmup_steps,
+    )
+
+
+def choose_init(options, train_images):
+    """The model a run starts from: `options.init`, or for `AUTO_INIT` the shipped
+    pretrained base when the set is small and the network the default one, else None (scratch).
+
+    Small: fewer than `MIN_STEPS / DEFAULT_EPOCHS` steps an epoch at
+    `options.batch_size`, the sets whose schedule `resolve_schedule` stretches.
+    The full 936-image set is not small and trains from scratch: from the base
+    it is no better (benchmarks/RESULTS.md), and 50 to 400 labels are far better.
+    """
+    if options.init != AUTO_INIT:
+        return options.init or None
+    small = math.ceil(train_images / options.batch_size) * DEFAULT_EPOCHS < MIN_STEPS
+    base = shipped_base()
+    return str(base) if small and base and not options.model else None

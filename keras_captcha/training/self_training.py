@@ -1,0 +1,80 @@
+"""Self-training (`train --unlabeled DIR`): rounds on the labels plus the surest pseudo-labels.
+
+A first round learns from the labelled images alone and reads the
+unlabelled ones; each further round trains on the labelled images plus the
+readings it is surest of (`keras_captcha.labelling.pseudo_labels`). The
+rounds before the last are run folders of their own under `self_training/`;
+the last is the run folder itself. A killed run resumes after its last
+finished round.
+"""
+
+import json
+import time
+
+from keras_captcha.core import run_files
+from keras_captcha.labelling import pseudo_labels
+from keras_captcha.runtime.datasets import write_samples
+from keras_captcha.runtime.preprocess import preprocess_batch
+from keras_captcha.training import distribute
+from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
+from keras_captcha.training.run_folder import prepare_run, write_split
+from keras_captcha.training.trainer import train_round
+
+
+def self_train(run, options, strategy, callbacks, started):
+    """`train_round` on the labelled split, then `options.self_training_rounds` more, each on
+    the labelled training images plus the pseudo-labels of the round before.
+
+    Each round starts from the last one's weights; validation stays the
+    labelled split. A round folder already holding its model (a resumed run)
+    is read instead of trained again. Returns the last round's summary with
+    `self_training`: per round, its pseudo-labels and validation accuracy.
+    """
+    lengths = {len(label) for _, label in run.train_samples + run.validation_samples}
+    task = distribute.read_task(options.strategy)
+    rounds, pseudo, init = [], [], run.init
+    images = preprocess_batch(run.unlabelled, run.config)  # decoded once, read every round
+    for index in range(options.self_training_rounds + 1):
+        if index == options.self_training_rounds:
+            round_run = run._replace(init=init)
+        else:
+            chief_dir = run.chief_run_dir / run_files.SELF_TRAINING_DIR / f"round{index}"
+            round_run = run._replace(
+                chief_run_dir=chief_dir, run_dir=distribute.write_dir(chief_dir, task), init=init
+            )
+        round_run = round_run._replace(train_samples=sorted(run.train_samples + pseudo))
+        recognizer, summary = (
+            _finished_round(round_run) or _new_round(round_run, pseudo, options, strategy, callbacks)
+        )
+        rounds.append(
+            {"round": index, "pseudo_labels": len(pseudo), "val_accuracy": summary["val_accuracy"]}
+        )
+        if index < options.self_training_rounds:
+            predictor = KerasPredictor(recognizer)
+            readings = predictor.decode(predictor.probabilities(images))
+            fraction = (index + 1) / options.self_training_rounds
+            pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction)
+            init = recognizer
+    summary.update(
+        seconds=round(time.perf_counter() - started, 1), init=run.init,
+        unlabelled_images=len(run.unlabelled), self_training=rounds,
+    )
+    (run.run_dir / run_files.SUMMARY_JSON).write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _finished_round(run):
+    """`(recognizer, summary)` of a round whose folder holds its model (a resumed run), else None."""
+    if not (run.chief_run_dir / run_files.MODEL).exists():
+        return None
+    return (
+        load_keras_model(run.chief_run_dir / run_files.MODEL),
+        json.loads((run.chief_run_dir / run_files.SUMMARY_JSON).read_text()),
+    )
+
+
+def _new_round(run, pseudo, options, strategy, callbacks):
+    run_dir = prepare_run(run.run_dir, overwrite=False)
+    write_split(run_dir, run.train_samples, run.validation_samples)
+    write_samples(run_dir / run_files.PSEUDO_LABELS_CSV, pseudo)
+    return train_round(run, options, strategy, callbacks)

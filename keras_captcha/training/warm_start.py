@@ -1,0 +1,74 @@
+"""A run that starts from a trained model (`train --init MODEL`), whatever its charset.
+
+The run keeps the model's network and input (`init_config`) and copies its
+weights (`copy_weights`); the output layer is mapped by character, so a
+model trained on other characters still gives every shared character its
+learned output, new characters start fresh and missing ones are dropped.
+
+The shipped base (`exported/base/model.keras`, built by
+`tools/pretrain_base.py` from synthetic captchas alone) is where a small
+labelled set starts by default (`keras_captcha.training.trainer.choose_init`).
+"""
+
+import dataclasses
+import json
+import zipfile
+
+from keras_captcha.core.config import CaptchaConfig
+from keras_captcha.core.errors import CaptchaError
+
+#: The layer whose units are the classes: the one mapped by character.
+OUTPUT_LAYER = "logits"
+def read_init_config(path):
+    """The `CaptchaConfig` saved in the `.keras` file of a `CaptchaRecognizer`, read without TensorFlow.
+
+    Raises `CaptchaError` naming `path` for any other file.
+    """
+    problem = f"{path}: not a keras_captcha model (--init takes a run's model.keras)"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            saved = json.loads(archive.read("config.json"))
+        if saved.get("registered_name") != "keras_captcha>CaptchaRecognizer":
+            raise CaptchaError(problem)
+        return CaptchaConfig.from_dict(saved["config"]["config"])
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError):
+        raise CaptchaError(problem) from None
+
+
+def init_config(path, charset, requested):
+    """The run's config: the init model's at `path` with `charset`.
+
+    `requested` holds config fields the user asked for (`--height`,
+    `--width`); one that differs from the model's is a `CaptchaError`.
+    """
+    config = read_init_config(path)
+    differing = [
+        f"{name} {getattr(config, name)}, not {value}"
+        for name, value in requested.items() if getattr(config, name) != value
+    ]
+    if differing:
+        raise CaptchaError(f"{path}: its {'; '.join(differing)} as asked; drop the option or --init another model")
+    return dataclasses.replace(config, charset=charset)
+
+
+def copy_weights(source, target):
+    """Copies `source`'s weights into `target`, two `CaptchaRecognizer`s of the same network.
+
+    The output layer's kernel (units, classes) and bias (classes) are copied
+    class by class: the blank to the blank, each character of `target` that
+    `source` knows to its own class. Characters `source` lacks keep
+    `target`'s initial weights. Returns those new characters as a string.
+    """
+    for layer in target.layers:
+        if layer.weights and layer.name != OUTPUT_LAYER:
+            layer.set_weights(source.get_layer(layer.name).get_weights())
+    kernel, bias = target.get_layer(OUTPUT_LAYER).get_weights()
+    source_kernel, source_bias = source.get_layer(OUTPUT_LAYER).get_weights()
+    source_vocabulary, vocabulary = source.config.vocabulary, target.config.vocabulary
+    shared = [char for char in vocabulary.charset if char in source_vocabulary.charset]
+    columns = [vocabulary.blank_index, *vocabulary.encode(shared)]
+    source_columns = [source_vocabulary.blank_index, *source_vocabulary.encode(shared)]
+    kernel[:, columns] = source_kernel[:, source_columns]
+    bias[columns] = source_bias[source_columns]
+    target.get_layer(OUTPUT_LAYER).set_weights([kernel, bias])
+    return "".join(char for char in vocabulary.charset if char not in source_vocabulary.charset)

@@ -1,0 +1,144 @@
+"""The command line: each command end to end, and a user's mistake as one line with exit code 2."""
+
+import json
+
+import pytest
+
+from keras_captcha import cli
+from keras_captcha.core.variants import VARIANTS
+
+from helpers import TINY_CHARSET, assert_user_error, run_cli, write_captchas
+
+
+def test_cli_train_refuses_a_finished_run(trained_run, capsys, tiny_dataset):
+    run_dir, _ = trained_run
+    before = (run_dir / "model.keras").read_bytes()
+    code, _, err = run_cli(capsys, "train", "--data", tiny_dataset, "--out", run_dir, "--epochs", 1)
+    assert code == 2
+    assert err.strip().endswith("pass --overwrite") and "Traceback" not in err
+    assert (run_dir / "model.keras").read_bytes() == before
+
+
+def test_cli_train_end_to_end(tiny_dataset, tmp_path, capsys):
+    code, out, _ = run_cli(
+        capsys, "train", "--data", tiny_dataset, "--out", tmp_path / "run", "--epochs", 1,
+        "--height", 16, "--width", 64, "--batch-size", 16,
+    )
+    assert code == 0
+    assert "validation accuracy" in out and str(tmp_path / "run" / "model.keras") in out
+
+
+def test_cli_train_self_trains_on_an_unlabelled_folder(tiny_dataset, tmp_path, capsys):
+    write_captchas(tmp_path / "pool", ["ab1", "c2d", "e1a2"])
+    code, out, _ = run_cli(
+        capsys, "train", "--data", tiny_dataset, "--unlabeled", tmp_path / "pool", "--self-training-rounds", 1,
+        "--out", tmp_path / "run", "--epochs", 1, "--height", 16, "--width", 64, "--batch-size", 16,
+    )
+    assert code == 0
+    assert "self-training on 3 unlabelled images: pseudo-labels per round" in out
+    assert (tmp_path / "run" / "self_training" / "round0" / "model.keras").is_file()
+
+
+def test_evaluate_json_reports_accuracy_cer_and_mismatches(trained_run, tiny_dataset, capsys):
+    run_dir, _ = trained_run
+    code, out, _ = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["n"] == 4 and set(report) == {"n", "accuracy", "cer", "mismatches"}
+    assert len(report["mismatches"]) == round(4 * (1 - report["accuracy"]))
+    for mismatch in report["mismatches"]:
+        assert mismatch["target"] != mismatch["prediction"]
+
+
+def test_evaluate_text_lists_target_next_to_prediction(trained_run, capsys):
+    run_dir, _ = trained_run
+    code, out, _ = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("4 images: accuracy")
+
+
+def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
+    run_dir, _ = trained_run
+    images = sorted(tiny_dataset.iterdir())[:3]
+    code, out, _ = run_cli(capsys, "predict", *images, "--model", run_dir / "model.keras")
+    assert code == 0
+    lines = [line.split("\t") for line in out.splitlines()]
+    assert [line[0] for line in lines] == [str(p) for p in images]
+    for _, text, confidence in lines:
+        assert set(text) <= set(TINY_CHARSET) and 0 <= float(confidence) <= 1
+    code, out, _ = run_cli(capsys, "predict", images[0], "--model", run_dir / "model.keras", "--json")
+    record = json.loads(out)
+    assert set(record) == {"path", "text", "confidence", "uncertain", "characters"}
+    assert [c["char"] for c in record["characters"]] == list(record["text"])
+
+
+def test_bad_data_errors_name_the_file(tmp_path, capsys):
+    out = tmp_path / "run"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_user_error(capsys, ["train", "--data", empty, "--out", out], "no images")
+    bad = tmp_path / "bad"
+    write_captchas(bad, ["abc", "abd"])
+    (bad / "junk.png").write_text("hello")
+    assert_user_error(capsys, ["train", "--data", bad, "--out", out], "junk.png: not a readable image")
+    (bad / "junk.png").unlink()
+    (bad / "zero.png").write_bytes(b"")
+    assert_user_error(capsys, ["train", "--data", bad, "--out", out], "zero.png: not a readable image (empty file)")
+    (bad / "zero.png").unlink()
+    write_captchas(bad, ["a" * 16])
+    assert_user_error(capsys, ["train", "--data", bad, "--out", out, "--epochs", 1], "has 16 characters")
+
+
+def test_bad_unlabelled_folders_and_init_models_are_one_line_and_write_nothing(trained_run, tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "run"
+    train = ["train", "--data", tiny_dataset, "--out", out, "--epochs", 1]
+    assert_user_error(capsys, train + ["--unlabeled", tmp_path / "absent"], "absent: no such folder")
+    (tmp_path / "empty").mkdir()
+    assert_user_error(capsys, train + ["--unlabeled", tmp_path / "empty"], "empty: no images")
+    write_captchas(tmp_path / "pool", ["abc"])
+    (tmp_path / "pool" / "junk.png").write_text("hello")
+    assert_user_error(capsys, train + ["--unlabeled", tmp_path / "pool"], "junk.png: not a readable image")
+    (tmp_path / "notes.keras").write_text("not a model")
+    assert_user_error(capsys, train + ["--init", tmp_path / "notes.keras"], "notes.keras: not a keras_captcha model")
+    model = trained_run[0] / "model.keras"
+    assert_user_error(capsys, train + ["--init", model, "--height", 40], "its height 32, not 40 as asked")
+    assert not out.exists()
+
+
+def test_evaluate_refuses_characters_outside_the_charset(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    write_captchas(tmp_path, ["abz"])
+    assert_user_error(
+        capsys,
+        ["evaluate", "--model", run_dir / "model.keras", "--data", tmp_path],
+        "abz.png: label 'abz' has characters the model's charset does not have: 'z'",
+    )
+
+
+def test_predict_bad_inputs(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    model = run_dir / "model.keras"
+    assert_user_error(capsys, ["predict", tmp_path / "nope.png", "--model", model], "nope.png: no such file")
+    (tmp_path / "text.png").write_text("not an image")
+    assert_user_error(capsys, ["predict", tmp_path / "text.png", "--model", model], "text.png: not a readable image")
+    image = write_captchas(tmp_path, ["abc"])[0]
+    (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 broken")
+    assert_user_error(capsys, ["predict", image, "--model", tmp_path / "broken.keras"], "broken.keras: not a loadable")
+    assert_user_error(capsys, ["predict", image, "--model", tmp_path / "absent.keras"], "absent.keras: no such model")
+
+
+def test_bad_option_values_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--epochs", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a positive whole number, got 0" in capsys.readouterr().err
+
+
+def test_evaluate_and_predict_with_a_tflite_model(exported, capsys):
+    out, _, _, samples, _ = exported
+    model = out / VARIANTS["int8"].file
+    code, printed, _ = run_cli(capsys, "evaluate", "--model", model, "--data", out.parent / "run" / "validation.csv", "--json")
+    assert code == 0 and json.loads(printed)["n"] == len(samples)
+    code, printed, _ = run_cli(capsys, "predict", samples[0][0], "--model", model)
+    assert code == 0 and printed.split("\t")[0] == samples[0][0]
+    assert_user_error(capsys, ["evaluate", "--model", model, "--data", out.parent / "none"], "no such folder")

@@ -1,0 +1,62 @@
+"""The unlabelled pool (checked, labelled images left out) and the choice of pseudo-labels, without TensorFlow."""
+
+import shutil
+
+import pytest
+
+from keras_captcha.core.errors import CaptchaError
+from keras_captcha.labelling.pseudo_labels import most_confident, unlabelled_pool
+from keras_captcha.runtime.datasets import list_samples
+from keras_captcha.runtime.decode import Reading
+
+from helpers import write_captchas
+
+
+def _reading(text, confidence):
+    return Reading(text, confidence, False, tuple((char, confidence) for char in text))
+
+
+def test_the_pool_leaves_out_images_that_are_also_labelled(tmp_path):
+    labelled = write_captchas(tmp_path / "labelled", ["abc", "bcd"])
+    pool = write_captchas(tmp_path / "pool", ["cde", "ab1"], suffix=".jpg", mode="RGB")
+    shutil.copy(labelled[0], tmp_path / "pool" / "copy_of_abc.png")  # any name, same bytes
+    (tmp_path / "pool" / "notes.txt").write_text("not an image")  # not an image suffix: ignored
+    listed = list_samples(tmp_path / "labelled")
+    assert unlabelled_pool(tmp_path / "pool", listed) == sorted(str(path) for path in pool)
+
+
+def test_a_pool_of_labelled_images_only_is_one_error_naming_the_folder(tmp_path):
+    write_captchas(tmp_path / "labelled", ["abc"])
+    shutil.copytree(tmp_path / "labelled", tmp_path / "pool")
+    with pytest.raises(CaptchaError, match="pool: every image in it is also labelled"):
+        unlabelled_pool(tmp_path / "pool", list_samples(tmp_path / "labelled"))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda folder: None, "no such folder"),
+    (lambda folder: folder.mkdir(), "no images"),
+])
+def test_a_missing_or_empty_pool_is_named(tmp_path, make, message):
+    make(tmp_path / "pool")
+    with pytest.raises(CaptchaError, match=f"pool: {message}"):
+        unlabelled_pool(tmp_path / "pool", [])
+
+
+def test_an_unreadable_image_in_the_pool_is_named_unless_skipped(tmp_path):
+    good = write_captchas(tmp_path / "pool", ["abc"])
+    (tmp_path / "pool" / "broken.png").write_bytes(b"\x89PNG not really")
+    with pytest.raises(CaptchaError, match="broken.png"):
+        unlabelled_pool(tmp_path / "pool", [])
+    with pytest.warns(UserWarning, match="skipped 1 unreadable"):
+        assert unlabelled_pool(tmp_path / "pool", [], skip_bad=True) == [str(good[0])]
+
+
+def test_the_surest_fraction_of_the_pool_of_labelled_lengths_is_kept():
+    paths = ["a.png", "b.png", "c.png", "d.png", "e.png", "f.png"]
+    readings = [
+        _reading("abcde", 0.5), _reading("abc", 0.99), _reading("bcdea", 0.9),
+        _reading("cdeab", 0.7), _reading("deabc", 0.9), _reading("eabcd", 0.1),
+    ]
+    assert most_confident(paths, readings, {5}, 0.5) == [("c.png", "bcdea"), ("e.png", "deabc"), ("d.png", "cdeab")]
+    assert len(most_confident(paths, readings, {5}, 1.0)) == 5  # "abc" has no labelled length
+    assert most_confident(paths, readings, {3, 5}, 1 / 6) == [("b.png", "abc")]

@@ -1,0 +1,203 @@
+"""Training: a complete run folder, resume after a kill, the same seed gives the same model."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+
+from keras_captcha.training.options import TrainOptions
+from keras_captcha.training.run import train
+from keras_captcha.training.run_folder import prepare_run
+
+from helpers import TINY_MODEL, random_labels, write_captchas
+
+EPOCHS = 4
+#: Trains through the library (the CLI has no flags for the tiny network), slowed
+#: per batch so that a kill lands inside an epoch.
+TRAIN_CODE = """
+import json, sys, time, keras
+from keras_captcha.training.options import TrainOptions
+from keras_captcha.training.run import train
+slow = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: time.sleep(0.3))
+options = TrainOptions(epochs=int(sys.argv[3]), verbose=2, model=json.loads(sys.argv[4]))
+print(json.dumps(train(sys.argv[1], sys.argv[2], options, callbacks=[slow])))
+"""
+TIMEOUT_SECONDS = 120
+
+
+def test_train_writes_a_complete_run(trained_run):
+    run_dir, summary = trained_run
+    for name in ("model.keras", "train.csv", "validation.csv", "config.json", "history.csv", "summary.json"):
+        assert (run_dir / name).exists(), name
+    assert not (run_dir / "backup").exists(), "a finished run drops its resume backup"
+    assert summary["epochs"] == 2 and summary["validation_images"] == 4
+    assert 0.0 <= summary["val_accuracy"] <= 1.0
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert "val_accuracy" in history[0] and "val_cer" in history[0] and len(history) == 3
+
+
+def _history_epochs(run_dir):
+    path = run_dir / "history.csv"
+    if not path.exists():
+        return []
+    return [int(line.split(",")[0]) for line in path.read_text().splitlines()[1:] if line]
+
+
+def _backed_up_epochs(run_dir):
+    try:
+        return json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def _start(data_dir, run_dir):
+    environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.Popen(
+        [sys.executable, "-c", TRAIN_CODE, str(data_dir), str(run_dir), str(EPOCHS), json.dumps(TINY_MODEL)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_killed_run_resumes_from_its_last_finished_epoch(tmp_path):
+    data_dir, run_dir = tmp_path / "images", tmp_path / "run"
+    write_captchas(data_dir, random_labels(24))
+    first = _start(data_dir, run_dir)
+    try:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while _backed_up_epochs(run_dir) < 1 or not _history_epochs(run_dir):
+            assert first.poll() is None, first.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "no epoch finished in time"
+            time.sleep(0.05)
+        time.sleep(0.4)  # into the next epoch
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        first.kill()
+    backed_up = _backed_up_epochs(run_dir)
+    assert 1 <= backed_up < EPOCHS and not (run_dir / "model.keras").exists()
+
+    second = _start(data_dir, run_dir)
+    try:
+        out, err = second.communicate(timeout=TIMEOUT_SECONDS)
+    finally:
+        second.kill()
+    assert second.returncode == 0, err[-3000:]
+    ran = [line for line in out.splitlines() if line.startswith("Epoch ")]
+    assert ran == [f"Epoch {epoch + 1}/{EPOCHS}" for epoch in range(backed_up, EPOCHS)]
+    assert _history_epochs(run_dir) == list(range(EPOCHS))
+    assert json.loads(out.splitlines()[-1])["epochs"] == EPOCHS
+    assert not (run_dir / "backup").exists()
+    keras.models.load_model(run_dir / "model.keras")
+
+
+def test_resume_drops_log_rows_the_backup_did_not_complete(tmp_path):
+    run_dir = tmp_path / "run"
+    header = "epoch,loss,val_loss\n"
+    (run_dir / "backup").mkdir(parents=True)
+    (run_dir / "history.csv").write_text(header + "0,3,3\n1,2,2\n2,1,1\n3,0.5")  # row 3 cut by the kill
+    (run_dir / "backup" / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+    prepare_run(run_dir, overwrite=False)
+    assert (run_dir / "history.csv").read_text().splitlines() == ["epoch,loss,val_loss", "0,3,3", "1,2,2"]
+    (run_dir / "backup" / "training_metadata.json").unlink()  # killed before the first backup
+    prepare_run(run_dir, overwrite=False)
+    assert not (run_dir / "history.csv").exists()
+
+
+def test_same_seed_and_data_give_the_same_split_and_weights(tiny_dataset, tmp_path):
+    options = TrainOptions(epochs=1, verbose=0, model=TINY_MODEL)
+    runs = [tmp_path / "first", tmp_path / "second"]
+    for run_dir in runs:
+        train(tiny_dataset, run_dir, options)
+    for name in ("train.csv", "validation.csv"):
+        assert (runs[0] / name).read_text() == (runs[1] / name).read_text()
+    first, second = (keras.models.load_model(run / "model.keras").get_weights() for run in runs)
+    assert len(first) == len(second)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_schedule_adapts_to_a_small_dataset_and_keeps_given_epochs():
+    from keras_captcha.training.options import DEFAULT_EPOCHS, MIN_STEPS, resolve_schedule
+
+    full = resolve_schedule(TrainOptions(), steps_per_epoch=27)  # the 936-image set at batch 32
+    assert (full.epochs, full.patience, full.min_epochs) == (DEFAULT_EPOCHS, 10, 10)
+    small = resolve_schedule(TrainOptions(), steps_per_epoch=2)  # 50 labelled images
+    assert small.epochs * 2 >= MIN_STEPS and small.epochs == 270
+    assert (small.patience, small.min_epochs) == (135, 135)
+    assert resolve_schedule(TrainOptions(epochs=3), steps_per_epoch=2).epochs == 3
+
+
+def test_a_run_without_epochs_trains_and_records_the_resolved_schedule(tiny_dataset, tmp_path, monkeypatch):
+    from keras_captcha.training import options as train_module
+
+    monkeypatch.setattr(train_module, "DEFAULT_EPOCHS", 1)
+    monkeypatch.setattr(train_module, "MIN_STEPS", 4)  # 36 training images at batch 32: 2 steps, 2 epochs
+    summary = train(tiny_dataset, tmp_path / "run", TrainOptions(verbose=0, model=TINY_MODEL))
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())["train"]
+    assert recorded["epochs"] == summary["epochs"] == 2
+    assert (recorded["patience"], recorded["min_epochs"]) == (20, 20)
+
+
+def test_self_training_runs_its_rounds_on_pseudo_labels_and_validates_on_labels_only(tiny_dataset, tmp_path):
+    write_captchas(tmp_path / "pool", random_labels(12, seed=5), suffix=".jpg", mode="RGB")
+    options = TrainOptions(
+        epochs=1, batch_size=8, verbose=0, model=TINY_MODEL, unlabeled=str(tmp_path / "pool"), self_training_rounds=2
+    )
+    summary = train(tiny_dataset, tmp_path / "run", options)
+    rounds = summary["self_training"]
+    assert [r["round"] for r in rounds] == [0, 1, 2] and summary["unlabelled_images"] == 12
+    assert [r["pseudo_labels"] for r in rounds][0] == 0
+    labelled_train = (tmp_path / "run" / "self_training" / "round0" / "train.csv").read_text().splitlines()
+    for index, folder in ((1, tmp_path / "run" / "self_training" / "round1"), (2, tmp_path / "run")):
+        pseudo = (folder / "pseudo_labels.csv").read_text().splitlines()[1:]
+        assert len(pseudo) == rounds[index]["pseudo_labels"] <= 12 * index // 2
+        assert all(row.split(",")[0].startswith(str(tmp_path / "pool")) for row in pseudo)
+        assert sorted((folder / "train.csv").read_text().splitlines()[1:]) == sorted(labelled_train[1:] + pseudo)
+        assert (folder / "validation.csv").read_text() == (tmp_path / "run" / "validation.csv").read_text()
+    assert json.loads((tmp_path / "run" / "summary.json").read_text()) == summary
+
+
+def test_a_resumed_self_training_run_reads_its_finished_rounds(tiny_dataset, tmp_path):
+    write_captchas(tmp_path / "pool", random_labels(6, seed=5), suffix=".jpg", mode="RGB")
+    options = TrainOptions(
+        epochs=1, batch_size=8, verbose=0, model=TINY_MODEL, unlabeled=str(tmp_path / "pool"), self_training_rounds=1
+    )
+    first = train(tiny_dataset, tmp_path / "run", options)
+    round0 = tmp_path / "run" / "self_training" / "round0" / "model.keras"
+    written = round0.stat().st_mtime_ns
+    (tmp_path / "run" / "model.keras").unlink()  # as if killed in the last round
+    again = train(tiny_dataset, tmp_path / "run", options)
+    assert round0.stat().st_mtime_ns == written
+    assert again["self_training"] == first["self_training"]
+
+
+def test_a_run_started_from_a_model_with_other_characters_keeps_its_network(trained_run, tmp_path):
+    from keras_captcha.training.keras_predictor import load_keras_model
+
+    run_dir, _ = trained_run
+    # "x" is new; the init model's other characters (b, c, d, 2) are dropped
+    write_captchas(tmp_path / "other", ["xa1", "ax1e", "1xae", "ea1x", "x1", "aex", "1ex", "xe", "a1x", "exa"])
+    options = TrainOptions(epochs=1, verbose=0, init=str(run_dir / "model.keras"))
+    summary = train(tmp_path / "other", tmp_path / "run", options)
+    started_from, trained = load_keras_model(run_dir / "model.keras"), load_keras_model(summary["model"])
+    assert trained.config.charset == "1aex"
+    assert trained.config.conv_filters == started_from.config.conv_filters == TINY_MODEL["conv_filters"]
+
+
+def test_a_small_set_with_the_default_network_starts_from_the_shipped_base():
+    from keras_captcha.core.assets import shipped_base
+    from keras_captcha.training.options import choose_init
+
+    assert choose_init(TrainOptions(), train_images=45) == str(shipped_base())
+    assert choose_init(TrainOptions(), train_images=842) is None  # the full set: 27 steps, from scratch
+    assert choose_init(TrainOptions(model=TINY_MODEL), train_images=45) is None  # not the base's network
+    assert choose_init(TrainOptions(init=None), train_images=45) is None
+    assert choose_init(TrainOptions(init="runs/x/model.keras"), train_images=842) == "runs/x/model.keras"
