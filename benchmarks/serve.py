@@ -12,6 +12,10 @@ dataset's captchas and checking every reading against the TF-free runtime's:
 * the multipart form at concurrency 8, for comparison;
 * a soak of `--soak` (100,000) requests at concurrency 8: the server's memory
   (all its processes' resident memory) before and after;
+* the operator's features (`benchmarks/operations.py`, `--skip-operations`
+  leaves them out): reads/s with metrics and `--collect` against
+  `--no-metrics`, 10 reloads under load, and a soak collecting every reading
+  until its size limit, midway;
 * a mixed run at concurrency 8 where every tenth request is hostile (the
   client mistakes of tests/serving/test_app.py, in turn): every hostile one must
   get a 4xx and every good one the right text;
@@ -26,127 +30,27 @@ Prints one JSON object. Nothing else should run on the machine meanwhile.
 """
 
 import argparse
-import asyncio
 import base64
 import json
 import os
 import pathlib
-import signal
+import statistics
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 
 from keras_captcha.core.assets import shipped_model
+from keras_captcha.core.variants import VARIANTS
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.litert import LiteRTPredictor
 from keras_captcha.testing import free_port, multipart_body, png_of_size
 
 from common import data_dir, emit
+import operations
+from load import drive, raw_request, resident_mb, start, stop
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DDDDOCR_VENV = ROOT / "runs" / "ddddocr-1.6.1-venv"
 IMAGES = 200
-#: Seconds between the clients' connections, as clients arrive over time: opened all at
-#: once, one worker's event loop accepts them in one go and the other idles (benchmarks/RESULTS.md).
-CONNECT_EVERY = 0.01
-
-
-def raw_request(path, body, content_type):
-    """A keep-alive HTTP/1.1 POST as bytes."""
-    if isinstance(body, str):
-        body = body.encode()
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-async def _connection(port, requests, state, deadline, latencies, outcomes, delay):
-    await asyncio.sleep(delay)
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < deadline and state["left"] > 0:
-            state["left"] -= 1
-            index = state["next"]
-            state["next"] += 1
-            request, check = requests[index % len(requests)]
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = next(
-                int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
-            )
-            body = await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            outcomes.append(check(status, body))
-    finally:
-        writer.close()
-
-
-async def _drive(port, requests, concurrency, seconds, count):
-    state = {"next": 0, "left": count or float("inf")}
-    deadline = time.perf_counter() + (seconds or float("inf"))
-    latencies, outcomes = [], []
-    started = time.perf_counter()
-    await asyncio.gather(
-        *(_connection(port, requests, state, deadline, latencies, outcomes, CONNECT_EVERY * index)
-          for index in range(concurrency))
-    )
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {
-        "concurrency": concurrency,
-        "requests": len(latencies),
-        "reads_per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 2),
-        "errors": outcomes.count(False),
-    }
-
-
-def drive(port, requests, concurrency, seconds=None, count=None):
-    """Runs `concurrency` keep-alive connections over `requests` [(bytes, check(status, body))]."""
-    try:
-        import uvloop
-
-        runner = uvloop.run
-    except ImportError:
-        runner = asyncio.run
-    return runner(_drive(port, requests, concurrency, seconds, count))
-
-
-def wait_healthy(port, process, path="/health", timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            process.log.seek(0)
-            raise RuntimeError(f"the server exited: {process.log.read()[-2000:].decode(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the server did not become healthy")
-
-
-def resident_mb(pid):
-    """Resident memory of a process and all its descendants, MB."""
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = pathlib.Path(f"/proc/{current}/status").read_text()
-            total += int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
-            for task in pathlib.Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, StopIteration):
-            continue
-    return round(total / 1024, 1)
 
 
 def ours_check(expected):
@@ -175,26 +79,6 @@ def hostile_requests():
         return 400 <= status < 500 and "error" in json.loads(body)
 
     return [(raw_request("/v1/read", body, content_type), check) for body, content_type in bodies]
-
-
-def start(command, port, **kwargs):
-    """Starts a server whose output (an access log line per request) goes to a scratch file."""
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, stdout=log, stderr=log, **kwargs)
-    process.log = log
-    wait_healthy(port, process)
-    return process
-
-
-def stop(process):
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    process.log.close()
-    return process.returncode
 
 
 def ddddocr_python():
@@ -250,6 +134,8 @@ def main():
     parser.add_argument("--soak", type=int, default=100_000, help="requests of the memory soak (0: none)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-ddddocr", action="store_true")
+    parser.add_argument("--skip-operations", action="store_true",
+                        help="skip the operator's features: metrics and --collect overhead, reloads, a collecting soak")
     args = parser.parse_args()
 
     model = shipped_model()
@@ -296,6 +182,19 @@ def main():
         "hostile_share": round(sum(request in hostile for request in mixed) / len(mixed), 3),
     }
     result["ours"]["exit_code_after_sigterm"] = stop(server)
+
+    if not args.skip_operations:
+        agreed = LiteRTPredictor(model.with_name(VARIANTS["float32"].file)).predict(paths)
+        both_read_alike = [request for request, text, other in zip(as_json, expected, agreed) if text == other.text]
+        result["operations"] = {
+            "overhead_c8": operations.overhead(model, as_json, args.workers, args.seconds),
+            "reloads_c8": operations.reloads(model, both_read_alike, args.workers, args.seconds),
+        }
+        if args.soak:
+            average_bytes = statistics.mean(len(data) for data in encoded)
+            result["operations"]["collecting_soak_c8"] = operations.collecting_soak(
+                model, as_json, average_bytes, args.workers, args.soak
+            )
 
     python = None if args.skip_ddddocr else ddddocr_python()
     if python is None:

@@ -96,11 +96,16 @@ def probabilities_for(ids, classes, peak=0.9):
     return steps
 
 
-def start_server(*args):
-    """Starts `keras-captcha serve --port P *args` and waits for /health; returns (process, port)."""
+def start_server(*args, log=None):
+    """Starts `keras-captcha serve --port P *args` and waits for /health; returns (process, port).
+
+    Its output is piped (`process.communicate()` reads it), or with `log` (an open file) written
+    there: a pipe nobody reads blocks the server once an access log of some 800 requests fills it.
+    """
     port = free_port()
     command = [sys.executable, "-m", "keras_captcha.cli", "serve", "--port", str(port), *map(str, args)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    output = log or subprocess.PIPE
+    process = subprocess.Popen(command, stdout=output, stderr=output, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -111,7 +116,7 @@ def start_server(*args):
         if process.poll() is not None:
             break
     process.kill()
-    raise AssertionError(f"the server did not start: {process.communicate()[1][-2000:]}")
+    raise AssertionError(f"the server did not start: {(process.communicate()[1] or '')[-2000:]}")
 
 
 def http_request(port, method, path, body=None, headers=None):

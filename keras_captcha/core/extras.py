@@ -8,7 +8,7 @@ from keras_captcha.core.errors import CaptchaError
 EXTRA_MODULES = {
     "train": ("tensorflow", "keras"),
     "onnx": ("onnxruntime", "onnx", "tf2onnx"),
-    "serve": ("fastapi", "uvicorn", "multipart", "threadpoolctl"),
+    "serve": ("fastapi", "uvicorn", "multipart", "threadpoolctl", "prometheus_client"),
 }
 
 

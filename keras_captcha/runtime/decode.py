@@ -15,7 +15,7 @@ from keras_captcha.core.vocabulary import BLANK_INDEX
 class Reading(typing.NamedTuple):
     """What a model read in one image.
 
-    `confidence` is in [0, 1]; `uncertain` is `confidence < threshold`;
+    `confidence` is in [0, 1]; `uncertain` is `is_uncertain(text, confidence, threshold)`;
     `characters` holds one `(character, confidence)` pair per character of `text`.
     """
 
@@ -32,6 +32,16 @@ class Reading(typing.NamedTuple):
             "uncertain": self.uncertain,
             "characters": [{"char": char, "confidence": conf} for char, conf in self.characters],
         }
+
+
+def is_uncertain(text, confidence, threshold):
+    """Whether a reading is unsure: less confident than `threshold`, or, with a threshold set, empty.
+
+    A model shown a style it cannot read may answer the blank on every step,
+    confidently: the shipped model reads PHP Securimage captchas as nothing,
+    none of them below 0.9 (README, Serving). No captcha is empty.
+    """
+    return confidence < threshold or (threshold > 0 and not text)
 
 
 def restrict(probabilities, vocabulary, allowed):
@@ -85,7 +95,7 @@ def greedy_decode(probabilities, vocabulary, threshold=0.0):
             zip(map(vocabulary.character, ids[keep].tolist()), step_probability[keep].tolist())
         )
         text = "".join(char for char, _ in characters)
-        readings.append(Reading(text, confidence, confidence < threshold, characters))
+        readings.append(Reading(text, confidence, is_uncertain(text, confidence, threshold), characters))
     return readings
 
 
@@ -131,7 +141,8 @@ def beam_search_decode(probabilities, vocabulary, beam_width=10, threshold=0.0):
         prefix, (p_blank, p_char) = max(beams.items(), key=lambda item: sum(item[1]))
         confidence = float(p_blank + p_char)
         characters = tuple((vocabulary.character(i), float(p)) for i, p in zip(prefix, peaks[prefix]))
-        results.append(Reading(vocabulary.decode(prefix), confidence, confidence < threshold, characters))
+        text = vocabulary.decode(prefix)
+        results.append(Reading(text, confidence, is_uncertain(text, confidence, threshold), characters))
     return results
 
 

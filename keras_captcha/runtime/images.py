@@ -114,3 +114,15 @@ def _pixels(image, name):
         raise CaptchaError(f"{name}: unsupported image mode {image.mode}")
     pixels = np.asarray(image)
     return pixels[..., None] if pixels.ndim == 2 else pixels
+
+
+#: The leading bytes of each readable format -> the file suffix it is saved with.
+MAGIC_SUFFIXES = ((b"\x89PNG", ".png"), (b"\xff\xd8", ".jpg"), (b"GIF8", ".gif"), (b"BM", ".bmp"))
+
+
+def suffix_of(encoded):
+    """The file suffix (`.png`, `.jpg`, `.gif`, `.bmp`) of encoded image bytes, by their leading bytes."""
+    for magic, suffix in MAGIC_SUFFIXES:
+        if encoded.startswith(magic):
+            return suffix
+    raise CaptchaError("image bytes: not a PNG, JPEG, GIF or BMP file")

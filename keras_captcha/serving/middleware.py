@@ -1,4 +1,4 @@
-"""ASGI middleware: the request body limit (a JSON 413) and the one-line access log."""
+"""ASGI middleware: the request body limit (a JSON 413), and the one-line access log that also counts requests."""
 
 import json
 import logging
@@ -46,10 +46,11 @@ async def _send_error(send, status, message):
 
 
 class AccessLog:
-    """ASGI middleware: one line per request: method, path, status, milliseconds, images."""
+    """ASGI middleware: one line per request (method, path, status, milliseconds, images), and
+    `keras_captcha_requests_total{path,status}`, its path one of `paths` or "other"."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, metrics, paths):
+        self.app, self.metrics, self.paths = app, metrics, frozenset(paths)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -68,6 +69,8 @@ class AccessLog:
             await self.app(scope, receive, send_and_note)
         finally:
             milliseconds = (time.perf_counter() - started) * 1000
+            path = scope["path"] if scope["path"] in self.paths else "other"
+            self.metrics.requests.labels(path, str(status)).inc()
             log.info(
                 "%s %s %d %.1fms images=%d",
                 scope["method"], scope["path"], status, milliseconds, scope["state"]["images"],

@@ -67,3 +67,24 @@ def _json_request(body):
         except (binascii.Error, ValueError):
             raise HTTPException(400, f"images[{index}] is not valid base64") from None
     return decoded, fields
+
+
+def read_feedback(body):
+    """`(id, label, correct)` of a `POST /v1/feedback` JSON body: `{"id", "label"}` or `{"id", "correct": true}`."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise HTTPException(400, f"the body is not valid JSON ({error})") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("id"), str):
+        raise HTTPException(400, "the JSON body must be an object with a string 'id'")
+    unknown = sorted(set(payload) - {"id", "label", "correct"})
+    if unknown:
+        raise HTTPException(400, f"unknown fields {unknown}; send 'id' and 'label', or 'id' and 'correct': true")
+    label, correct = payload.get("label"), payload.get("correct")
+    if (label is None) == (correct is None):
+        raise HTTPException(400, "send either 'label' (the true text) or 'correct': true, not both or neither")
+    if correct is not None and correct is not True:
+        raise HTTPException(400, "'correct' must be true; send the true text as 'label' otherwise")
+    if label is not None and not isinstance(label, str):
+        raise HTTPException(400, "'label' must be a string")
+    return payload["id"], label, correct is True

@@ -13,6 +13,7 @@ class ReadingResult(pydantic.BaseModel):
     confidence: float
     uncertain: bool
     characters: list[CharacterReading]
+    id: str | None = None  # with --collect, for an uncertain reading: what POST /v1/feedback answers
 
 
 class ReadResponse(pydantic.BaseModel):
@@ -55,6 +56,27 @@ READ_REQUEST_BODY = {
                     },
                 }
             },
+        },
+    }
+}
+
+
+#: The OpenAPI request body of `POST /v1/feedback`.
+FEEDBACK_REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {
+                        "id": {"type": "string", "description": "the id a collected reading's result carries"},
+                        "label": {"type": "string", "description": "the true text"},
+                        "correct": {"type": "boolean", "enum": [True], "description": "the reading was right"},
+                    },
+                }
+            }
         },
     }
 }

@@ -63,3 +63,11 @@ def test_restrict_removes_characters_and_keeps_the_blank():
     assert decode.greedy_decode(restricted, VOCABULARY)[0].text == "b"
     with pytest.raises(ValueError, match="'z'"):
         decode.restrict(probabilities, VOCABULARY, "z")
+
+
+def test_an_empty_reading_is_uncertain_whenever_a_threshold_is_set():
+    blank = probabilities_for([VOCABULARY.blank_index] * 4, VOCABULARY.num_classes, peak=0.99)
+    assert decode.greedy_decode(blank, VOCABULARY, threshold=0.5)[0].uncertain
+    assert not decode.greedy_decode(blank, VOCABULARY)[0].uncertain  # no threshold: nothing is unsure
+    assert decode.beam_search_decode(blank, VOCABULARY, threshold=0.5)[0].uncertain
+    assert not decode.is_uncertain("ab", 0.99, 0.5) and decode.is_uncertain("ab", 0.4, 0.5)

@@ -4,8 +4,6 @@ import base64
 import http.client
 import json
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -166,3 +164,8 @@ def test_serve_refuses_a_bad_model_in_one_line(tmp_path, capsys):
 
     assert_user_error(capsys, ["serve", "--model", tmp_path / "missing.tflite"], "missing.tflite: no such model")
     assert_user_error(capsys, ["serve", "--model", f"a={SHIPPED}", "--model", f"a={FLOAT_MODEL}"], "two models")
+    (tmp_path / "file").write_text("x")
+    assert_user_error(capsys, ["serve", "--collect", tmp_path / "file" / "sub"], "cannot write there")
+    assert_user_error(capsys, ["serve", "--token-file", tmp_path / "absent"], "absent: no such file")
+    (tmp_path / "empty").write_text("\n")
+    assert_user_error(capsys, ["serve", "--token-file", tmp_path / "empty"], "empty: the file is empty")

@@ -1,0 +1,124 @@
+"""One function per command: it calls the library and prints; the TensorFlow and server layers load lazily."""
+
+import json
+import os
+import pathlib
+import sys
+
+from keras_captcha.core.assets import shipped_model, web_dir
+from keras_captcha.core.errors import CaptchaError
+from keras_captcha.core.extras import require_extra
+from keras_captcha.core.variants import VARIANTS
+from keras_captcha.labelling import triage
+from keras_captcha.runtime import datasets
+from keras_captcha.runtime.evaluation import evaluate
+from keras_captcha.runtime.loading import open_predictor
+
+
+def run_train(args):
+    require_extra("train", "keras-captcha train")
+    from keras_captcha.training.download import default_data_dir  # the [train] extra: Keras
+    from keras_captcha.training.options import TrainOptions
+    from keras_captcha.training.run import train
+
+    fields = (
+        "epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed",
+        "unlabeled", "self_training_rounds", "init",
+    )
+    if args.init == "none":
+        args.init = ""  # TrainOptions: a false init starts from scratch
+    options = TrainOptions(
+        **{name: getattr(args, name) for name in fields if getattr(args, name) is not None},
+        skip_bad=args.skip_bad,
+        overwrite=args.overwrite,
+        strategy=args.strategy,
+        verbose=1 if sys.stdout.isatty() else 2,
+        model={name: getattr(args, name) for name in ("height", "width") if getattr(args, name)},
+    )
+    data_dir = args.data or default_data_dir()
+    summary = train(data_dir, args.out, options)
+    print(
+        f"validation accuracy {summary['val_accuracy']:.2%}, CER {summary['val_cer']:.4f} "
+        f"on {summary['validation_images']} images; {summary['epochs']} epochs in "
+        f"{summary['seconds']:.0f} s; model: {summary['model']}"
+    )
+    if summary["init"]:
+        print(f"started from {summary['init']}")
+    if "self_training" in summary:
+        pseudo = ", ".join(str(r["pseudo_labels"]) for r in summary["self_training"][1:])
+        print(f"self-training on {summary['unlabelled_images']} unlabelled images: pseudo-labels per round {pseudo}")
+
+
+def run_export(args):
+    require_extra("train", "keras-captcha export")
+    from keras_captcha.export.exporter import export  # the [train] extra: TensorFlow
+
+    split = {}
+    if args.data:
+        train, validation = datasets.split_samples(datasets.list_samples(args.data), 0.1, args.seed)
+        split = {"validation_samples": validation, "calibration_samples": train}
+    card = export(args.model, args.out, **split)
+    print(f"{'variant':<14} {'file':<30} {'KB':>7} {'accuracy':>9} {'CER':>7} {'ms':>7}")
+    for name, variant in card["variants"].items():
+        print(
+            f"{name:<14} {variant['file']:<30} {variant['bytes'] / 1024:7.1f} "
+            f"{variant['accuracy']:9.2%} {variant['cer']:7.4f} {variant['latency_ms']:7.3f}"
+        )
+    print(f"SavedModel and {len(card['variants'])} model files verified on "
+          f"{card['validation_images']} images; written to {args.out}")
+    skipped = sorted(set(VARIANTS) - set(card["variants"]))
+    if skipped:
+        print(f'not written: {", ".join(skipped)} (pip install "keras-captcha[onnx]" for the ONNX files)')
+
+
+def run_evaluate(args):
+    predictor = open_predictor(args.model)
+    report = evaluate(predictor, datasets.list_samples(args.data, skip_bad=args.skip_bad))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return
+    for mismatch in report["mismatches"]:
+        print(f"{mismatch['target']} -> {mismatch['prediction']}  ({mismatch['path']})")
+    print(f"{report['n']} images: accuracy {report['accuracy']:.2%}, CER {report['cer']:.4f}")
+
+
+def run_predict(args):
+    for path in args.images:
+        if not os.path.isfile(path):
+            raise CaptchaError(f"{path}: no such file")
+    predictor = open_predictor(args.model)
+    # predict reads and checks every image (naming a bad one) before anything is printed
+    for path, reading in zip(args.images, predictor.predict(args.images)):
+        if args.json:
+            print(json.dumps({"path": path, **reading.to_dict()}, ensure_ascii=False))
+        else:
+            print(f"{path}\t{reading.text}\t{reading.confidence:.4f}")
+
+
+def run_triage(args):
+    rows = triage.triage(open_predictor(args.model), datasets.list_images(args.data, args.skip_bad), args.top)
+    out = triage.write_labels(rows, args.out, overwrite=args.overwrite)
+    for path, reading in rows[:10]:
+        print(f"{reading.confidence:.3f}\t{reading.text}\t{path}")
+    print(f"{len(rows)} images, least confident first, written to {out}: correct the labels, then train on it")
+
+
+def run_serve(args):
+    require_extra("serve", "keras-captcha serve")
+    from keras_captcha.serving.options import ServeOptions  # the [serve] extra: FastAPI, uvicorn
+    from keras_captcha.serving.process import serve
+
+    models, page = {}, web_dir()
+    for text in args.models or [str(shipped_model())]:
+        name, _, path = text.rpartition("=")
+        name = name or pathlib.Path(path).stem
+        if name in models:
+            raise CaptchaError(f"serve: two models are named {name!r}; name them with NAME=PATH")
+        models[name] = path
+    options = ServeOptions(
+        models=models, max_body_bytes=args.max_body_bytes, max_images=args.max_images,
+        web_dir=str(page) if page else None, threshold=args.threshold, collect=args.collect,
+        collect_max_mb=args.collect_max_mb, token_file=args.token_file, admin_token=args.admin_token,
+        workers=args.workers, metrics=args.metrics,
+    )
+    serve(options, host=args.host, port=args.port)

@@ -1,0 +1,160 @@
+"""The command line's arguments: one subparser per command, and the argument types that refuse bad values."""
+
+import argparse
+
+from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
+from keras_captcha.serving.options import COLLECT_MAX_MB, MAX_BODY_BYTES, MAX_IMAGES, UNCERTAIN_BELOW
+from keras_captcha.training.distribute import STRATEGIES
+
+DEFAULT_RUN = "runs/captcha"
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="keras-captcha", description="Read text captchas with a CNN + BiGRU + CTC model."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model on a folder of labelled images")
+    train.add_argument(
+        "--data",
+        help="folder of images named by their label, or with a labels.csv "
+        "(default: data/captcha_images_v2, downloaded when absent)",
+    )
+    train.add_argument("--out", default=DEFAULT_RUN, help=f"run folder (default {DEFAULT_RUN})")
+    train.add_argument(
+        "--epochs", type=_positive_int,
+        help="epochs (default: 20, or enough for 540 steps on a small dataset)",
+    )
+    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--learning-rate", type=_positive_float)
+    train.add_argument("--patience", type=_positive_int, help="early-stopping patience in epochs")
+    train.add_argument("--validation-split", type=_fraction, dest="validation_fraction")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--height", type=_positive_int, help="model input height")
+    train.add_argument("--width", type=_positive_int, help="model input width")
+    train.add_argument(
+        "--unlabeled", metavar="DIR",
+        help="folder of unlabelled images of the same style (any file names) to self-train on",
+    )
+    train.add_argument(
+        "--self-training-rounds", type=_positive_int, metavar="N",
+        help="rounds on pseudo-labels after the labelled-only one (default 3; with --unlabeled)",
+    )
+    train.add_argument(
+        "--init", metavar="MODEL|none",
+        help="start from this trained model.keras (its network and input size; output mapped by "
+        "character), or none: from scratch (default: the shipped pretrained base for a set of "
+        "fewer than 864 training images and the default network, else from scratch)",
+    )
+    train.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
+    train.add_argument("--overwrite", action="store_true", help="replace a finished run")
+    train.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="default: one device; mirrored: every local GPU; multiworker: the "
+        "machines of TF_CONFIG (--batch-size is per replica)",
+    )
+
+    export = commands.add_parser(
+        "export", help="write a verified SavedModel, TFLite models and a model card"
+    )
+    export.add_argument("model", help="trained .keras model (a run's model.keras)")
+    export.add_argument("--out", required=True, help="output folder, replaced atomically")
+    export.add_argument(
+        "--data",
+        help="labelled images to verify and calibrate on (default: the run's "
+        "validation.csv and train.csv beside the model)",
+    )
+    export.add_argument("--seed", type=int, default=0, help="split seed for --data")
+
+    evaluate = commands.add_parser("evaluate", help="score a model on labelled images")
+    evaluate.add_argument(
+        "--model",
+        help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
+        f"{VARIANTS[DEFAULT_VARIANT].file})",
+    )
+    evaluate.add_argument("--data", required=True, help="folder of labelled images or a CSV")
+    evaluate.add_argument("--skip-bad", action="store_true")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    serve = commands.add_parser("serve", help="serve an HTTP API that reads captchas (the [serve] extra)")
+    serve.add_argument(
+        "--model",
+        action="append",
+        dest="models",
+        metavar="[NAME=]PATH",
+        help="a model to serve, named NAME (default: its file name); repeat for several, the first "
+        f"is the default (default: the shipped {VARIANTS[DEFAULT_VARIANT].file})",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_positive_int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=_positive_int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--max-body-bytes", type=_positive_int, default=MAX_BODY_BYTES,
+        help="larger request bodies get 413 (default 4 MiB)",
+    )
+    serve.add_argument(
+        "--max-images", type=_positive_int, default=MAX_IMAGES, help=f"images one request may hold (default {MAX_IMAGES})"
+    )
+    serve.add_argument(
+        "--threshold", type=_fraction, default=UNCERTAIN_BELOW,
+        help="readings less confident than this are uncertain: counted, and collected with --collect "
+        f"(default {UNCERTAIN_BELOW})",
+    )
+    serve.add_argument(
+        "--collect", metavar="DIR",
+        help="save the images of uncertain readings here, with readings.jsonl; POST /v1/feedback labels them",
+    )
+    serve.add_argument(
+        "--collect-max-mb", type=_positive_float, default=COLLECT_MAX_MB, metavar="N",
+        help=f"stop collecting when DIR holds this many MB (default {COLLECT_MAX_MB})",
+    )
+    serve.add_argument("--token-file", metavar="F", help="require 'Authorization: Bearer <the token in F>' to read")
+    serve.add_argument("--admin-token", metavar="TOKEN", help="enable POST /v1/reload for this bearer token")
+    serve.add_argument("--no-metrics", dest="metrics", action="store_false", help="count nothing; no GET /metrics")
+
+    triage_command = commands.add_parser(
+        "triage", help="the unlabelled images to label next, least confident first, as a prefilled labels.csv"
+    )
+    triage_command.add_argument(
+        "--model", help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
+        f"{VARIANTS[DEFAULT_VARIANT].file})",
+    )
+    triage_command.add_argument("--data", required=True, help="folder of unlabelled images (any file names)")
+    triage_command.add_argument("--top", type=_positive_int, help="only the K least confident (default: all)")
+    triage_command.add_argument("--out", required=True, help="the labels.csv to write, readings as labels")
+    triage_command.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
+    triage_command.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+
+    predict = commands.add_parser("predict", help="read the text of captcha images")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument(
+        "--model",
+        help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
+        f"{VARIANTS[DEFAULT_VARIANT].file})",
+    )
+    predict.add_argument("--json", action="store_true", help="print one JSON object per line")
+    return parser
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
+    return value

@@ -1,0 +1,94 @@
+"""An append-only `labels.csv`: rows are added one at a time, each on disk before `append` returns.
+
+The file is the manifest `train --data` reads (`path,label`, paths relative
+to the file's folder, commas and quotes as CSV escapes). Rows are never
+rewritten: each is one `write` of a whole line under an exclusive lock
+(`fcntl.flock`, so several processes may append), then `fsync`ed; a process
+killed at any moment leaves every row it reported written. The labelling
+page (`keras-captcha label`) and the server's feedback append through here.
+"""
+
+import contextlib
+import csv
+import fcntl
+import io
+import os
+import pathlib
+import unicodedata
+
+from keras_captcha.core.errors import CaptchaError
+
+HEADER = ("path", "label")
+
+
+class AlreadyLabelled(CaptchaError):
+    """The image already has a row in the file."""
+
+
+def check_label_text(label, source):
+    """Raises `CaptchaError` naming `source` unless `label` is non-empty text without control characters."""
+    if not isinstance(label, str) or not label:
+        raise CaptchaError(f"{source}: a label must be non-empty text")
+    controls = [char for char in label if unicodedata.category(char).startswith("C")]
+    if controls:
+        raise CaptchaError(f"{source}: the label {label!r} holds control characters {''.join(controls)!r}")
+
+
+class LabelFile:
+    """The `labels.csv` at `path` (created with its header on the first append).
+
+    `CaptchaError` names the file when its folder does not exist or it is not
+    a `path,label` CSV.
+    """
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+        if not self.path.parent.is_dir():
+            raise CaptchaError(f"{self.path}: its folder {self.path.parent} does not exist")
+        if self.path.exists():
+            self.rows()  # refuses a file that is not ours
+
+    def rows(self):
+        """`{absolute image path: label}` of every row."""
+        if not self.path.exists():
+            return {}
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CaptchaError(f"{self.path}: not a readable labels CSV ({error})") from None
+        lines = list(csv.reader(io.StringIO(text)))
+        if not lines:
+            return {}
+        if tuple(cell.strip().lower() for cell in lines[0]) != HEADER or any(len(row) not in (0, 2) for row in lines):
+            raise CaptchaError(f"{self.path}: not a labels CSV (expected a 'path,label' header and two columns)")
+        return {str((self.path.parent / path).resolve()): label for path, label in (row for row in lines[1:] if row)}
+
+    def append(self, image_path, label):
+        """Adds the row `image_path,label` (the path written relative to the file's folder).
+
+        Raises `AlreadyLabelled` when the image has a row, `CaptchaError` for a bad label.
+        """
+        check_label_text(label, image_path)
+        image_path = pathlib.Path(image_path).resolve()
+        with self._locked() as file:
+            if str(image_path) in self.rows():
+                raise AlreadyLabelled(f"{image_path.name} is already labelled in {self.path}")
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            if file.tell() == 0:
+                writer.writerow(HEADER)
+            elif not self.path.read_bytes().endswith(b"\n"):  # a hand-edited last line
+                buffer.write("\n")
+            writer.writerow([os.path.relpath(image_path, self.path.parent.resolve()), label])
+            os.write(file.fileno(), buffer.getvalue().encode("utf-8"))
+            os.fsync(file.fileno())
+
+    @contextlib.contextmanager
+    def _locked(self):
+        with open(self.path, "ab") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            try:
+                file.seek(0, os.SEEK_END)
+                yield file
+            finally:
+                fcntl.flock(file, fcntl.LOCK_UN)
