@@ -9,7 +9,15 @@ TensorFlow; `train` and `export` need the `[train]` extra and say so.
 import os
 import sys
 
-from keras_captcha.cli.commands import run_evaluate, run_export, run_predict, run_serve, run_train, run_triage
+from keras_captcha.cli.commands import (
+    run_evaluate,
+    run_export,
+    run_label,
+    run_predict,
+    run_serve,
+    run_train,
+    run_triage,
+)
 from keras_captcha.cli.parser import build_parser
 from keras_captcha.core.errors import CaptchaError
 
@@ -20,6 +28,7 @@ COMMANDS = {
     "predict": run_predict,
     "serve": run_serve,
     "triage": run_triage,
+    "label": run_label,
 }
 
 

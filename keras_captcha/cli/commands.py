@@ -5,7 +5,7 @@ import os
 import pathlib
 import sys
 
-from keras_captcha.core.assets import shipped_model, web_dir
+from keras_captcha.core.assets import general_reader, shipped_model, web_dir
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.core.extras import require_extra
 from keras_captcha.core.variants import VARIANTS
@@ -122,3 +122,12 @@ def run_serve(args):
         workers=args.workers, metrics=args.metrics,
     )
     serve(options, host=args.host, port=args.port)
+
+
+def run_label(args):
+    require_extra("serve", "keras-captcha label")
+    from keras_captcha.labelling.page import serve_label_page  # the [serve] extra: FastAPI, uvicorn
+
+    predictor = open_predictor(args.model or general_reader())
+    serve_label_page(args.data, args.out, predictor, host=args.host, port=args.port, open_browser=args.browser,
+                     retrain_every=args.retrain_every)

@@ -128,6 +128,23 @@ def build_parser():
     triage_command.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
     triage_command.add_argument("--overwrite", action="store_true", help="replace an existing --out")
 
+    label = commands.add_parser(
+        "label", help="label captchas in a local web page, least confident first, prefilled (the [serve] extra)"
+    )
+    label.add_argument("--data", required=True, help="folder of images with any names (subfolders not read)")
+    label.add_argument("--out", required=True, help="the labels.csv to append to (created if absent; never overwritten)")
+    label.add_argument(
+        "--model", help="the model whose readings prefill and order the page (default: the general reader, "
+        "exported/base/ as .tflite, or its .keras)",
+    )
+    label.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    label.add_argument("--port", type=_positive_int, default=8000, help="port (default 8000)")
+    label.add_argument("--no-browser", dest="browser", action="store_false", help="print the URL, open no browser")
+    label.add_argument(
+        "--retrain-every", type=_positive_int, metavar="N",
+        help="after every N labels, train in the background (train --data OUT --unlabeled DATA) and take its readings",
+    )
+
     predict = commands.add_parser("predict", help="read the text of captcha images")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument(

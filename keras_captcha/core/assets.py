@@ -14,8 +14,9 @@ from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
 
 #: The checkout's root: the folder holding the package.
 CHECKOUT = pathlib.Path(__file__).resolve().parents[2]
-#: The pretrained base, relative to the shipped `exported/` folder.
+#: The pretrained base (the general reader), relative to the shipped `exported/` folder, and its TFLite export.
 BASE_MODEL = "base/model.keras"
+BASE_EXPORT = f"base/{VARIANTS['float32'].file}"
 
 
 def shipped_folders():
@@ -43,6 +44,15 @@ def shipped_model():
 def shipped_base():
     """Path of the shipped pretrained base model (`exported/base/model.keras`), or None."""
     return shipped_file(BASE_MODEL)
+
+
+def general_reader():
+    """The general reader `keras-captcha label` starts from: the base's TFLite export when shipped,
+    else the base's `.keras` (the `[train]` extra); `CaptchaError` when neither is installed."""
+    path = shipped_file(BASE_EXPORT, beside=(CARD_NAME,)) or shipped_base()
+    if path is None:
+        raise CaptchaError("no --model given and no general reader is installed (exported/base/)")
+    return path
 
 
 def web_dir():

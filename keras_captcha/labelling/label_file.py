@@ -1,10 +1,11 @@
-"""An append-only `labels.csv`: rows are added one at a time, each on disk before `append` returns.
+"""A `labels.csv` that only grows: rows are added one at a time, each on disk before `append` returns.
 
 The file is the manifest `train --data` reads (`path,label`, paths relative
 to the file's folder, commas and quotes as CSV escapes). Rows are never
 rewritten: each is one `write` of a whole line under an exclusive lock
 (`fcntl.flock`, so several processes may append), then `fsync`ed; a process
-killed at any moment leaves every row it reported written. The labelling
+killed at any moment leaves every row it reported written. A correction
+(`replace`) writes the whole file beside it and renames it over the old one. The labelling
 page (`keras-captcha label`) and the server's feedback append through here.
 """
 
@@ -82,6 +83,31 @@ class LabelFile:
             writer.writerow([os.path.relpath(image_path, self.path.parent.resolve()), label])
             os.write(file.fileno(), buffer.getvalue().encode("utf-8"))
             os.fsync(file.fileno())
+
+    def replace(self, image_path, label):
+        """Changes the label of an image that has a row (a correction), rewriting the file whole.
+
+        The new file is written beside the old and renamed over it, so the file on disk is
+        always one or the other, every other row kept.
+        """
+        check_label_text(label, image_path)
+        image_path = str(pathlib.Path(image_path).resolve())
+        with self._locked():
+            rows = self.rows()
+            if image_path not in rows:
+                raise CaptchaError(f"{image_path}: has no row in {self.path} to correct")
+            rows[image_path] = label
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(HEADER)
+            folder = self.path.parent.resolve()
+            writer.writerows((os.path.relpath(path, folder), text) for path, text in rows.items())
+            staging = self.path.with_name(f".{self.path.name}.partial")
+            with open(staging, "wb") as file:
+                file.write(buffer.getvalue().encode("utf-8"))
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(staging, self.path)
 
     @contextlib.contextmanager
     def _locked(self):

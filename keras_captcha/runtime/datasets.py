@@ -36,7 +36,7 @@ def list_samples(data_dir, skip_bad=False):
     if manifest.is_file():
         samples = _read_manifest(manifest)
     else:
-        samples = [(str(path), path.stem) for path in _image_files(data_dir)]
+        samples = [(str(path), path.stem) for path in image_files(data_dir)]
     if not samples:
         raise CaptchaError(
             f"{data_dir}: no images ({', '.join(IMAGE_SUFFIXES)}) and no {MANIFEST_NAME}"
@@ -54,13 +54,15 @@ def list_images(folder, skip_bad=False):
     folder = pathlib.Path(folder)
     if not folder.is_dir():
         raise CaptchaError(f"{folder}: no such folder")
-    paths = [str(path) for path in _image_files(folder)]
+    paths = [str(path) for path in image_files(folder)]
     if not paths:
         raise CaptchaError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
     return [path for path, _ in _readable([(path, None) for path in paths], folder, skip_bad)]
 
 
-def _image_files(folder):
+def image_files(folder):
+    """The files of `folder` (not its subfolders) with an image suffix, sorted by name."""
+    folder = pathlib.Path(folder)
     return [
         path for path in sorted(folder.iterdir()) if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
     ]

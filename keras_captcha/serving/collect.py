@@ -4,8 +4,9 @@ Each uncertain reading's image becomes `DIR/<id>.<png|jpg|gif|bmp>` and one
 JSON line of `DIR/readings.jsonl` (`id`, `time`, `model`, `text`,
 `confidence`); the result the client gets carries that `id`, which
 `POST /v1/feedback` answers. A writer thread does the disk work, so a
-request only queues its image. At `max_bytes` (the folder's whole size,
-shared out among the workers) collection stops with one log line, and
+request only queues its image (when `QUEUE_LENGTH` readings already wait, it
+is not saved). At `max_bytes` (the folder's whole size, shared out among the
+workers) collection stops with one log line, and
 `keras_captcha_collect_skipped_total` counts what it no longer saves.
 `DIR` is then what `keras-captcha train --unlabeled DIR` and
 `keras-captcha label --data DIR` read.
@@ -29,6 +30,9 @@ log = logging.getLogger("keras_captcha.server")
 READINGS_NAME = "readings.jsonl"
 #: Bytes a JSON line takes at most, counted against the size limit with its image.
 LINE_BYTES = 256
+#: Readings waiting for the writer at most; more are not saved (counted as skipped): the queue's
+#: memory stays bounded when the disk is slower than the requests.
+QUEUE_LENGTH = 256
 
 
 def folder_size(folder):
@@ -57,7 +61,7 @@ class Collector:
         self.budget = max(max_bytes - folder_size(self.folder), 0) // shares
         self.used = 0
         self.full = False
-        self._queue = queue.SimpleQueue()
+        self._queue = queue.Queue(QUEUE_LENGTH)
         self._lock = threading.Lock()
         threading.Thread(target=self._write_forever, name="keras-captcha-collect", daemon=True).start()
 
@@ -75,14 +79,20 @@ class Collector:
         reading_id = uuid.uuid4().hex
         line = {"id": reading_id, "time": time.time(), "model": model, "text": result["text"],
                 "confidence": result["confidence"]}
-        self._queue.put((reading_id, suffix_of(image), image, line))
+        try:
+            self._queue.put_nowait((reading_id, suffix_of(image), image, line))
+        except queue.Full:  # the writer is behind: this one is not saved
+            with self._lock:
+                self.used -= size
+            self.metrics.collect_skipped.inc()
+            return None
         self.metrics.collected.labels(model).inc()
         return reading_id
 
     def flush(self, timeout=10.0):
         """Waits until everything queued so far is on disk (tests, shutdown)."""
         done = threading.Event()
-        self._queue.put(done)
+        self._queue.put(done, timeout=timeout)
         done.wait(timeout)
 
     def _write_forever(self):

@@ -57,7 +57,8 @@ class ServerMetrics:
             "keras_captcha_collected", "Uncertain images saved by --collect, by model.", ["model"], registry=registry,
         )
         self.collect_skipped = Counter(
-            "keras_captcha_collect_skipped", "Uncertain images not saved: the --collect folder is at its size limit.",
+            "keras_captcha_collect_skipped", "Uncertain images not saved: the --collect folder is at its size limit, "
+            "or its writer is behind.",
             registry=registry,
         )
         self.feedback = Counter(

@@ -49,3 +49,9 @@ def test_the_wheel_installs_the_runtime_only_and_reads_a_captcha(tmp_path):
     assert " passed" in tests.stdout and " failed" not in tests.stdout, tests.stdout[-2000:]
     where = _run(python, "-c", "import keras_captcha; print(keras_captcha.__file__)", cwd=tmp_path).stdout
     assert where.startswith(str(venv)), where
+    page = _run(python, "-c", "import keras_captcha, pathlib; print((pathlib.Path(keras_captcha.__file__).parent"
+                " / 'labelling' / 'static' / 'label.html').is_file())", cwd=tmp_path).stdout
+    assert page.strip() == "True"  # the labelling page ships in the wheel
+    reader = _run(python, "-c", "from keras_captcha.core.assets import general_reader; print(general_reader())",
+                  cwd=tmp_path).stdout
+    assert reader.strip().endswith("base/captcha_float32.tflite")  # installed, TF-free
