@@ -19,7 +19,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "keras_captcha"
 LAYERS = [
     ("core",),
     ("runtime",),
-    ("labelling", "testing", "viz"),
+    ("labelling", "testing", "viz", "zoo"),
     ("training",),
     ("export",),
     ("serving",),

@@ -1,0 +1,180 @@
+"""One zoo captcha: `draw(style, rng)` -> (PIL image, label, encoding).
+
+The steps, each sampled from the style: the text; a background; a colour
+per character against it; each glyph on a tile of its own (boxed or not),
+rotated and pasted left to right (overlapping when the spacing is below 1);
+lines, curves, dots and grids; a sine warp; 1-bit or JPEG encoding.
+"""
+
+import colorsys
+import io
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from keras_captcha.zoo.fonts import font_paths, load_font
+from keras_captcha.zoo.text import expression, random_text
+
+
+def draw(style, rng, fonts=None):
+    """One captcha of `style` -> `(image, label, encoding)`.
+
+    `rng` is a `numpy.random.Generator`; `fonts` font paths (default: the
+    machine's). `image` is RGB, or mode "1" for a 1-bit one; `encoding` is
+    `{"format": "PNG"}` or `{"format": "JPEG", "quality": q}`, how to save it.
+    """
+    fonts = fonts if fonts is not None else (font_paths() or (None,))
+    width, height = int(rng.integers(*_span(style.width))), int(rng.integers(*_span(style.height)))
+    if rng.random() < style.arithmetic:
+        label = expression(rng)
+    else:
+        label = random_text(rng, style.alphabet, int(rng.integers(*_span(style.length))))
+    background = str(rng.choice(style.background))
+    canvas, base = _background(background, width, height, rng)
+    inks = _inks(str(rng.choice(style.ink)), base, len(label), rng)
+    font_choice = [fonts[int(rng.integers(len(fonts)))]] * len(label)
+    if rng.random() < style.mixed_fonts:
+        font_choice = [fonts[int(rng.integers(len(fonts)))] for _ in label]
+    _glyphs(canvas, label, inks, font_choice, style, rng)
+    _noise(canvas, style, inks, rng)
+    if style.warp:
+        canvas = _warp(canvas, style.warp * height * rng.random(), rng)
+    if rng.random() < style.binary:
+        return _one_bit(canvas, base), label, {"format": "PNG"}
+    if rng.random() < style.jpeg:
+        return canvas, label, {"format": "JPEG", "quality": int(rng.integers(*_span(style.jpeg_quality)))}
+    return canvas, label, {"format": "PNG"}
+
+
+def encode(image, encoding):
+    """The file bytes of a drawn captcha, saved as its `encoding` says (PNG at zlib level 1, the fastest)."""
+    buffer = io.BytesIO()
+    options = {key.lower(): value for key, value in encoding.items()}
+    image.save(buffer, **options, **({"compress_level": 1} if options["format"] == "PNG" else {}))
+    return buffer.getvalue()
+
+
+def _span(pair):
+    """(low, high) inclusive -> numpy's (low, high + 1)."""
+    return pair[0], pair[1] + 1
+
+
+def _colour(hue, lightness, saturation):
+    return tuple(int(255 * c) for c in colorsys.hls_to_rgb(hue, lightness, saturation))
+
+
+def _background(kind, width, height, rng):
+    """(RGB canvas, its mean luminance 0-255)."""
+    if kind == "dark":
+        colour = _colour(rng.random(), rng.uniform(0.08, 0.3), rng.uniform(0.2, 0.9))
+    elif kind == "pastel":
+        colour = _colour(rng.random(), rng.uniform(0.8, 0.93), rng.uniform(0.4, 0.9))
+    else:
+        colour = _colour(rng.random(), rng.uniform(0.88, 1.0), rng.uniform(0.0, 0.3))
+    pixels = np.empty((height, width, 3), np.float32)
+    pixels[:] = colour
+    if kind == "gradient":
+        other = np.array(_colour(rng.random(), rng.uniform(0.6, 0.95), rng.uniform(0.2, 0.8)), np.float32)
+        ramp = np.linspace(0, 1, width, dtype=np.float32)[None, :, None]
+        pixels = pixels * (1 - ramp) + other * ramp
+    elif kind == "noise":
+        pixels += rng.normal(0, rng.uniform(10, 35), (height, width, 1)).astype(np.float32)
+    pixels = np.clip(pixels, 0, 255).astype(np.uint8)
+    luminance = float(pixels.mean())
+    return Image.fromarray(pixels, "RGB"), luminance
+
+
+def _inks(kind, base, count, rng):
+    """One RGB colour per character, against a background of luminance `base`."""
+    light_background = base > 110
+    if kind == "pale":  # low contrast: a little darker (or lighter) than the background
+        shift = rng.uniform(0.15, 0.3) * (-1 if light_background else 1)
+        lightness = min(max(base / 255 + shift, 0.0), 1.0)
+        return [_colour(rng.random(), lightness, rng.uniform(0, 0.4))] * count
+    if kind == "per_char":
+        band = (0.15, 0.55) if light_background else (0.6, 0.95)
+        return [_colour(rng.random(), rng.uniform(*band), rng.uniform(0.5, 1.0)) for _ in range(count)]
+    band = (0.0, 0.3) if light_background else (0.75, 1.0)  # "dark" or "light": whichever contrasts
+    return [_colour(rng.random(), rng.uniform(*band), rng.uniform(0, 0.6))] * count
+
+
+def _glyphs(canvas, label, inks, fonts, style, rng):
+    width, height = canvas.size
+    size = max(int(height * rng.uniform(*style.font_size)) // 2 * 2, 8)  # even sizes: half the fonts to load
+    spacing = rng.uniform(*style.spacing)
+    for _ in range(6):  # shrink until the text fits, measured before anything is drawn
+        widths = [_glyph_width(char, load_font(font, size)) for char, font in zip(label, fonts)]
+        if sum(widths) * spacing <= width * 0.9 or size <= 8:
+            break
+        size = max(int(size * width * 0.88 / (sum(widths) * spacing)) // 2 * 2, 8)
+    tiles = [_tile(char, load_font(font, size), style, rng) for char, font in zip(label, fonts)]
+    advances = [tile.size[0] * spacing for tile in tiles]
+    x = rng.uniform(0, max(width - sum(advances), 0))
+    for tile, ink, advance in zip(tiles, inks, advances):
+        top = (height - tile.size[1]) / 2 + rng.uniform(-0.12, 0.12) * height
+        canvas.paste(Image.new("RGB", tile.size, ink), (int(x), int(top)), tile)
+        x += advance
+
+
+def _glyph_width(char, font):
+    left, top, right, bottom = font.getbbox(char)
+    return right - left + 2 * max((bottom - top) // 6, 2)
+
+
+def _tile(char, font, style, rng):
+    """An "L" mask of one glyph (in a box, sometimes), rotated."""
+    left, top, right, bottom = font.getbbox(char)
+    pad = max((bottom - top) // 6, 2)
+    tile = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
+    pen = ImageDraw.Draw(tile)
+    pen.text((pad - left, pad - top), char, fill=255, font=font)
+    if rng.random() < style.boxes:
+        pen.rectangle((0, 0, tile.size[0] - 1, tile.size[1] - 1), outline=255, width=max(pad // 2, 1))
+    angle = rng.uniform(-style.rotation, style.rotation)
+    return tile.rotate(angle, resample=Image.BILINEAR, expand=True) if angle else tile
+
+
+def _noise(canvas, style, inks, rng):
+    width, height = canvas.size
+    pen = ImageDraw.Draw(canvas)
+
+    def colour():
+        return inks[int(rng.integers(len(inks)))] if rng.random() < 0.6 else _colour(rng.random(), rng.uniform(0.2, 0.8), rng.random())
+
+    for _ in range(int(rng.integers(*_span(style.lines)))):
+        points = [(rng.uniform(0, width), rng.uniform(0, height)) for _ in range(2)]
+        pen.line(points, fill=colour(), width=int(rng.integers(1, 3)))
+    for _ in range(int(rng.integers(*_span(style.curves)))):
+        phase, periods = rng.uniform(0, 2 * math.pi), rng.uniform(0.5, 2.5)
+        middle, amplitude = rng.uniform(0.2, 0.8) * height, rng.uniform(0.1, 0.4) * height
+        xs = np.linspace(-5, width + 5, 40)
+        ys = middle + amplitude * np.sin(phase + xs / width * 2 * math.pi * periods)
+        pen.line(list(zip(xs.tolist(), ys.tolist())), fill=colour(), width=int(rng.integers(1, 4)))
+    dots = int(rng.integers(*_span(style.dots)) * width * height / 1000)
+    for _ in range(dots):
+        x, y = int(rng.integers(width)), int(rng.integers(height))
+        pen.point((x, y), fill=colour())
+    if rng.random() < style.grid:
+        step, fill = int(rng.integers(6, 16)), colour()
+        for x in range(int(rng.integers(step)), width, step):
+            pen.line([(x, 0), (x, height)], fill=fill)
+        for y in range(int(rng.integers(step)), height, step):
+            pen.line([(0, y), (width, y)], fill=fill)
+
+
+def _one_bit(canvas, base):
+    """Black ink on white, whatever the polarity: pixels on the ink's side of the mean are black."""
+    gray = np.asarray(canvas.convert("L"))
+    white = gray >= gray.mean() if base > 110 else gray < gray.mean()
+    return Image.fromarray(white).convert("1")
+
+
+def _warp(canvas, amplitude, rng):
+    """Each column shifted up or down along a sine of random period and phase."""
+    pixels = np.asarray(canvas)
+    height, width = pixels.shape[:2]
+    period, phase = rng.uniform(0.6, 2.0) * width, rng.uniform(0, 2 * math.pi)
+    shift = np.round(amplitude * np.sin(2 * math.pi * np.arange(width) / period + phase)).astype(int)
+    rows = np.clip(np.arange(height)[:, None] - shift[None, :], 0, height - 1)
+    return Image.fromarray(pixels[rows, np.arange(width)[None, :]])

@@ -1,0 +1,46 @@
+"""The fonts the zoo draws with: every TrueType and OpenType file of the machine's font folders.
+
+Debian's font packages put them under `/usr/share/fonts` (README, Dependencies,
+lists the ones `.ci/run` installs). Fonts that cannot draw the zoo's
+characters are left out; with none at all, Pillow's own font stands in.
+"""
+
+import functools
+import pathlib
+
+from PIL import ImageFont
+
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
+#: Characters every font the zoo uses must draw.
+REQUIRED = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+-=?"
+#: Families left out: symbols, or glyphs no captcha uses.
+SKIPPED = ("Math", "Symbol", "Emoji", "Dingbat", "ExtraLight")
+
+
+@functools.lru_cache(maxsize=1)
+def font_paths(folders=FONT_FOLDERS):
+    """The usable font files, sorted (an empty tuple when there are none)."""
+    found = []
+    for folder in folders:
+        for path in sorted(pathlib.Path(folder).rglob("*")):
+            if path.suffix.lower() in (".ttf", ".otf") and not any(word in path.name for word in SKIPPED):
+                if _draws_everything(str(path)):
+                    found.append(str(path))
+    return tuple(found)
+
+
+def _draws_everything(path):
+    try:
+        font = ImageFont.truetype(path, 24)
+    except OSError:
+        return False
+    empty = font.getbbox("\uffff")
+    return all(font.getbbox(char) != empty for char in "0aAz?+")
+
+
+@functools.lru_cache(maxsize=4096)
+def load_font(path, size):
+    """A loaded font of `path` (None: Pillow's own) at `size` pixels, cached."""
+    if path is None:
+        return ImageFont.load_default(size=size)
+    return ImageFont.truetype(path, size)

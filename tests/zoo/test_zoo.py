@@ -1,0 +1,74 @@
+"""The style zoo: seeded, within each style's ranges, readable by the runtime, written as a dataset train reads."""
+
+import re
+
+import numpy as np
+import pytest
+
+from keras_captcha.runtime.datasets import list_samples
+from keras_captcha.runtime.images import read_pixels
+from keras_captcha.zoo.draw import draw, encode
+from keras_captcha.zoo.generate import captcha, contact_sheet, generate, write_dataset
+from keras_captcha.zoo.styles import MIXED, STYLES
+from keras_captcha.zoo.text import OPERATORS, expression
+
+EXPRESSION = re.compile(rf"\d{{1,2}}([{re.escape(OPERATORS)}]\d{{1,2}}){{1,3}}(=\?|=)?")
+
+
+def test_an_image_is_fixed_by_its_seed_and_index_alone():
+    first = [encode(*_image_and_encoding(MIXED, 7, index)) for index in range(5)]
+    assert first == [encode(*_image_and_encoding(MIXED, 7, index)) for index in range(5)]
+    assert encode(*_image_and_encoding(MIXED, 7, 3)) == first[3]  # not the 4th of a stream: the image 3
+    assert first != [encode(*_image_and_encoding(MIXED, 8, index)) for index in range(5)]
+
+
+def _image_and_encoding(style, seed, index):
+    image, _, encoding = captcha(style, seed, index)
+    return image, encoding
+
+
+@pytest.mark.parametrize("style", [*STYLES.values(), MIXED], ids=lambda style: style.name)
+def test_every_style_stays_in_its_ranges_and_reads_back(style):
+    for image, label, encoding in (captcha(style, 1, index) for index in range(30)):
+        assert style.width[0] <= image.size[0] <= style.width[1]
+        assert style.height[0] <= image.size[1] <= style.height[1]
+        if EXPRESSION.fullmatch(label) and style.arithmetic:
+            continue
+        assert set(label) <= set(style.alphabet) and style.length[0] <= len(label) <= style.length[1], label
+        pixels = read_pixels(encode(image, encoding))
+        assert pixels.shape[:2] == (image.size[1], image.size[0]) and pixels.std() > 0
+
+
+def test_arithmetic_captchas_say_expressions():
+    rng = np.random.default_rng(0)
+    texts = [expression(rng) for _ in range(300)]
+    assert all(EXPRESSION.fullmatch(text) for text in texts)
+    assert {text.count("=") for text in texts} == {0, 1} and any(text.endswith("=?") for text in texts)
+    assert all(EXPRESSION.fullmatch(label) for _, label in generate(STYLES["boxed_arithmetic"], 20))
+
+
+def test_light_text_on_dark_backgrounds_and_one_bit_images():
+    style = STYLES["dark_background"].__class__(**{**STYLES["dark_background"].__dict__, "background": ("dark",),
+                                                  "ink": ("light",), "lines": (0, 0), "curves": (0, 0)})
+    for image, _ in generate(style, 10, seed=2):
+        gray = np.asarray(image.convert("L"), dtype=np.float32)
+        assert np.median(gray) < 110 and gray.max() > np.median(gray) + 60  # a dark page, lighter glyphs
+    binary, _, _ = captcha(STYLES["binary_fonts"], 0, 0)
+    assert binary.mode == "1"
+
+
+def test_a_written_dataset_is_what_train_reads(tmp_path):
+    manifest = write_dataset(tmp_path / "zoo", STYLES["jpeg_noise"], count=24, seed=5, processes=2)
+    samples = list_samples(manifest)
+    assert len(samples) == 24 and all(path.endswith(".jpg") for path, _ in samples)
+    assert [label for _, label in sorted(samples)] == [label for _, label in generate(STYLES["jpeg_noise"], 24, 5)]
+
+
+def test_the_contact_sheet_has_a_row_per_style():
+    sheet = contact_sheet({name: STYLES[name] for name in ("plain", "grid_overlap")}, per_style=3)
+    assert sheet.size == (130 + 3 * 204, 2 * 68) and sheet.mode == "RGB"
+
+
+def test_draw_without_fonts_on_the_machine_uses_pillows_own():
+    image, label, _ = draw(STYLES["plain"], np.random.default_rng(0), fonts=(None,))
+    assert image.size[0] >= 120 and label
