@@ -23,7 +23,7 @@ def run_train(args):
 
     fields = (
         "epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed",
-        "unlabeled", "self_training_rounds", "init",
+        "unlabeled", "self_training_rounds", "init", "answer",
     )
     if args.init == "none":
         args.init = ""  # TrainOptions: a false init starts from scratch
@@ -79,7 +79,8 @@ def run_evaluate(args):
         return
     for mismatch in report["mismatches"]:
         print(f"{mismatch['target']} -> {mismatch['prediction']}  ({mismatch['path']})")
-    print(f"{report['n']} images: accuracy {report['accuracy']:.2%}, CER {report['cer']:.4f}")
+    answers = f", answers {report['answer_accuracy']:.2%}" if "answer_accuracy" in report else ""
+    print(f"{report['n']} images: accuracy {report['accuracy']:.2%}, CER {report['cer']:.4f}{answers}")
 
 
 def run_predict(args):
@@ -88,11 +89,13 @@ def run_predict(args):
             raise CaptchaError(f"{path}: no such file")
     predictor = open_predictor(args.model)
     # predict reads and checks every image (naming a bad one) before anything is printed
+    with_answer = predictor.config.answer is not None  # a fourth column: what the reading answers
     for path, reading in zip(args.images, predictor.predict(args.images)):
         if args.json:
-            print(json.dumps({"path": path, **reading.to_dict()}, ensure_ascii=False))
+            print(json.dumps({"path": path, **reading.to_dict(with_answer)}, ensure_ascii=False))
         else:
-            print(f"{path}\t{reading.text}\t{reading.confidence:.4f}")
+            answer = f"\t{'' if reading.answer is None else reading.answer}" if with_answer else ""
+            print(f"{path}\t{reading.text}\t{reading.confidence:.4f}{answer}")
 
 
 def run_triage(args):

@@ -47,6 +47,11 @@ def build_parser():
         "character), or none: from scratch (default: the shipped pretrained base for a set of "
         "fewer than 864 training images and the default network, else from scratch)",
     )
+    train.add_argument(
+        "--answer", metavar="RULE",
+        help="the answer rule the model carries (arithmetic: labels are expressions as drawn, 14+18=?, "
+        "and every reading gets its answer, 32)",
+    )
     train.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
     train.add_argument("--overwrite", action="store_true", help="replace a finished run")
     train.add_argument(

@@ -8,7 +8,9 @@ re-passes a charset, an input size or a normalisation at predict time. Its
 
 import dataclasses
 import math
+import typing
 
+from keras_captcha.core.answers import RULES
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.core.vocabulary import Vocabulary
 
@@ -47,7 +49,10 @@ class Normalisation:
 
 @dataclasses.dataclass(frozen=True)
 class CaptchaConfig:
-    """Charset, input size and normalisation, and network sizes of one captcha model.
+    """Charset, input size and normalisation, network sizes, and the answer rule of one captcha model.
+
+    `answer` is None, or a rule of `keras_captcha.core.answers.RULES` (its data):
+    what a reading answers (`14+18=?` -> 32).
 
     The network sees `(batch, height, width, 1)` float32 images made as
     `normalisation` says and emits `(batch, time_steps, num_classes)`
@@ -65,6 +70,7 @@ class CaptchaConfig:
     rnn_units: int = 40
     rnn_layers: int = 1
     augment_shift: float = 0.05
+    answer: typing.Optional[dict] = None
 
     def __post_init__(self):
         # JSON round trips turn tuples into lists and dataclasses into dicts.
@@ -73,6 +79,8 @@ class CaptchaConfig:
         object.__setattr__(self, "conv_filters", tuple(self.conv_filters))
         object.__setattr__(self, "conv_pools", tuple(tuple(pool) for pool in self.conv_pools))
         object.__setattr__(self, "vocabulary", Vocabulary(self.charset))
+        if self.answer is not None and (not isinstance(self.answer, dict) or self.answer.get("name") not in RULES):
+            raise CaptchaError(f"answer must be one of the rules {', '.join(RULES)} (as data), got {self.answer!r}")
         if len(self.conv_filters) != len(self.conv_pools):
             raise CaptchaError("conv_filters and conv_pools must have the same length")
         if self.height < self.pool_factor(0) or self.width < self.pool_factor(1):

@@ -16,22 +16,28 @@ class Reading(typing.NamedTuple):
     """What a model read in one image.
 
     `confidence` is in [0, 1]; `uncertain` is `is_uncertain(text, confidence, threshold)`;
-    `characters` holds one `(character, confidence)` pair per character of `text`.
+    `characters` holds one `(character, confidence)` pair per character of `text`; `answer`,
+    for a model with an answer rule, what `text` answers (None when it has no answer).
     """
 
     text: str
     confidence: float
     uncertain: bool
     characters: tuple
+    answer: typing.Optional[int] = None
 
-    def to_dict(self):
-        """JSON-ready: `{"text", "confidence", "uncertain", "characters": [{"char", "confidence"}]}`."""
-        return {
+    def to_dict(self, with_answer=False):
+        """JSON-ready: `{"text", "confidence", "uncertain", "characters": [{"char", "confidence"}]}`,
+        and `answer` when `with_answer` (a model with an answer rule)."""
+        result = {
             "text": self.text,
             "confidence": self.confidence,
             "uncertain": self.uncertain,
             "characters": [{"char": char, "confidence": conf} for char, conf in self.characters],
         }
+        if with_answer:
+            result["answer"] = self.answer
+        return result
 
 
 def is_uncertain(text, confidence, threshold):

@@ -13,6 +13,7 @@ probabilities, and reads images into `keras_captcha.runtime.decode.Reading`s:
 `keras_captcha.runtime.loading.open_predictor(path)` opens any of them by path.
 """
 
+from keras_captcha.core.answers import answer
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.runtime import decode, preprocess
 
@@ -59,8 +60,11 @@ class Predictor:
             except ValueError as error:  # characters the model lacks
                 raise CaptchaError(str(error)) from None
         if self.beam_width > 1:
-            return decode.beam_search_decode(probabilities, self.vocabulary, self.beam_width, self.threshold)
-        return decode.greedy_decode(probabilities, self.vocabulary, self.threshold)
+            readings = decode.beam_search_decode(probabilities, self.vocabulary, self.beam_width, self.threshold)
+        else:
+            readings = decode.greedy_decode(probabilities, self.vocabulary, self.threshold)
+        rule = self.config.answer
+        return [reading._replace(answer=answer(reading.text, rule)) for reading in readings] if rule else readings
 
     def predict(self, sources, allowed=None):
         """Reads one image (path, bytes, PIL image, array) or a list of them.

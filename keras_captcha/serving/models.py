@@ -58,7 +58,8 @@ class ServedModel:
         """
         predictor = self.predictor
         batch = predictor.preprocess([data for data, _ in images], [name for _, name in images])
-        return [reading.to_dict() for reading in predictor.decode(predictor.probabilities(batch), allowed)]
+        with_answer = predictor.config.answer is not None  # a model with an answer rule: each result's answer
+        return [reading.to_dict(with_answer) for reading in predictor.decode(predictor.probabilities(batch), allowed)]
 
 
 def _copy_model(path, folder):

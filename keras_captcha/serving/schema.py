@@ -14,6 +14,7 @@ class ReadingResult(pydantic.BaseModel):
     uncertain: bool
     characters: list[CharacterReading]
     id: str | None = None  # with --collect, for an uncertain reading: what POST /v1/feedback answers
+    answer: int | None = None  # for a model with an answer rule: what the text answers
 
 
 class ReadResponse(pydantic.BaseModel):

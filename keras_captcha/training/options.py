@@ -35,7 +35,8 @@ class TrainOptions:
     round k of n takes the surest k/n of the unlabelled images. `init` (a
     `.keras` model) starts from a trained model's weights, its output mapped
     by character; None starts from scratch; `AUTO_INIT` (the default) lets
-    `choose_init` pick.
+    `choose_init` pick. `answer` names the answer rule the model carries
+    (`keras_captcha.core.answers.RULES`; every label must have an answer under it).
     """
 
     epochs: typing.Optional[int] = None
@@ -54,6 +55,7 @@ class TrainOptions:
     unlabeled: typing.Optional[str] = None
     self_training_rounds: int = 3
     init: typing.Optional[str] = AUTO_INIT
+    answer: typing.Optional[str] = None
 
 
 def resolve_schedule(options, steps_per_epoch):

@@ -21,6 +21,7 @@ import pathlib
 import time
 import typing
 
+from keras_captcha.core.answers import rule_for_labels
 from keras_captcha.core.config import CaptchaConfig
 from keras_captcha.labelling import pseudo_labels
 from keras_captcha.runtime import datasets
@@ -79,11 +80,12 @@ def prepare_data(data_dir, run_dir, options):
     train_samples, validation_samples = datasets.split_samples(
         listed, options.validation_fraction, options.seed
     )
+    rule = rule_for_labels(options.answer, listed)
     init = choose_init(options, len(train_samples))
     if init:
-        config = warm_start.init_config(init, charset, options.model)
+        config = warm_start.init_config(init, charset, options.model).replace(answer=rule)
     else:
-        config = CaptchaConfig(charset=charset, **options.model)
+        config = CaptchaConfig(charset=charset, answer=rule, **options.model)
     unlabelled = []
     if options.unlabeled:
         unlabelled = pseudo_labels.unlabelled_pool(options.unlabeled, listed, options.skip_bad)

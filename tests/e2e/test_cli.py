@@ -142,3 +142,29 @@ def test_evaluate_and_predict_with_a_tflite_model(exported, capsys):
     code, printed, _ = run_cli(capsys, "predict", samples[0][0], "--model", model)
     assert code == 0 and printed.split("\t")[0] == samples[0][0]
     assert_user_error(capsys, ["evaluate", "--model", model, "--data", out.parent / "none"], "no such folder")
+
+
+def test_a_model_with_an_answer_rule_predicts_a_fourth_column_and_evaluates_answers(tmp_path, capsys):
+    import shutil
+
+    from keras_captcha.core.answers import RULES
+    from keras_captcha.core.assets import shipped_model
+    from keras_captcha.core.card import CARD_NAME
+
+    (tmp_path / "model").mkdir()
+    shutil.copy(shipped_model(), tmp_path / "model" / "m.tflite")
+    card = json.loads(shipped_model().with_name(CARD_NAME).read_text())
+    card["config"]["answer"] = RULES["arithmetic"]
+    (tmp_path / "model" / CARD_NAME).write_text(json.dumps(card))
+    images = write_captchas(tmp_path / "data", ["2345", "6784"])
+    code, out, err = run_cli(capsys, "predict", *images, "--model", tmp_path / "model" / "m.tflite")
+    assert code == 0, err
+    for line in out.splitlines():
+        path, text, confidence, answer = line.split("\t")
+        assert answer == (text if text.isdigit() else "")
+    code, out, _ = run_cli(capsys, "predict", images[0], "--model", tmp_path / "model" / "m.tflite", "--json")
+    assert "answer" in json.loads(out)
+    code, out, err = run_cli(capsys, "evaluate", "--data", tmp_path / "data", "--model", tmp_path / "model" / "m.tflite",
+                           "--json")
+    assert code == 0, err
+    assert "answer_accuracy" in json.loads(out)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from keras_captcha.core.answers import RULES
 from keras_captcha.core.config import CaptchaConfig
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.runtime.decode import Reading
@@ -64,3 +65,29 @@ def test_evaluate_scores_and_lists_mismatches(tmp_path):
     assert score_results(samples, FixedPredictor().predict([p for p, _ in samples])) == report
     with pytest.raises(CaptchaError, match="label 'zz' has characters"):
         evaluate(FixedPredictor(), [(str(paths[0]), "zz")])
+
+
+ARITHMETIC = CaptchaConfig(charset="0123456789+x=?", height=8, width=16, conv_pools=((2, 2),), conv_filters=(2,),
+                           answer=RULES["arithmetic"])
+
+
+class ExpressionPredictor(Predictor):
+    """Reads "2+3" from every image."""
+
+    def __init__(self):
+        super().__init__(ARITHMETIC)
+
+    def probabilities(self, images):
+        ids = self.vocabulary.encode("2+3")
+        path = probabilities_for([ids[0], 0, ids[1], 0, ids[2]], ARITHMETIC.num_classes)
+        return np.repeat(path, len(images), axis=0)
+
+
+def test_a_model_with_an_answer_rule_answers_and_evaluate_scores_the_answers(tmp_path):
+    paths = write_captchas(tmp_path, ["a", "b"])
+    reading = ExpressionPredictor().predict(draw_captcha("x"))
+    assert reading.text == "2+3" and reading.answer == 5 and reading.to_dict(with_answer=True)["answer"] == 5
+    assert "answer" not in reading.to_dict() and FixedPredictor().predict(draw_captcha("x")).answer is None
+    report = evaluate(ExpressionPredictor(), [(str(paths[0]), "2+3"), (str(paths[1]), "1x5=?")])
+    assert report["accuracy"] == 0.5 and report["answer_accuracy"] == 1.0
+    assert "answer_accuracy" not in evaluate(FixedPredictor(), [(str(paths[0]), "ab")])

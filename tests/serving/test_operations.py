@@ -7,6 +7,7 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
+from keras_captcha.core.answers import RULES
 from keras_captcha.core.assets import shipped_model
 from keras_captcha.core.card import CARD_NAME
 from keras_captcha.core.errors import CaptchaError
@@ -182,3 +183,22 @@ def test_no_metrics_counts_nothing_and_has_no_metrics_page():
     with _client(metrics=False, threshold=0.9999) as client:
         assert _read(client).status_code == 200
         assert client.get("/metrics").status_code == 404
+
+
+def _rule_carrying_copy(folder):
+    """The shipped int8 file with a card that gives it the arithmetic rule (its digits then answer themselves)."""
+    model = _model_copy(folder)
+    card = json.loads((folder / CARD_NAME).read_text())
+    card["config"]["answer"] = RULES["arithmetic"]
+    (folder / CARD_NAME).write_text(json.dumps(card))
+    return model
+
+
+def test_results_carry_the_answer_for_a_model_with_a_rule_only(tmp_path):
+    with _client(model=_rule_carrying_copy(tmp_path / "rule")) as client:
+        results = _read(client).json()["results"]
+        assert all("answer" in result for result in results)
+        for result in results:
+            assert result["answer"] == (int(result["text"]) if result["text"].isdigit() else None)
+    with _client() as client:
+        assert all("answer" not in result for result in _read(client).json()["results"])

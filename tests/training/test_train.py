@@ -14,7 +14,7 @@ from keras_captcha.training.options import TrainOptions
 from keras_captcha.training.run import train
 from keras_captcha.training.run_folder import prepare_run
 
-from helpers import TINY_MODEL, random_labels, write_captchas
+from helpers import TINY_MODEL, random_labels, run_cli, write_captchas
 
 EPOCHS = 4
 #: Trains through the library (the CLI has no flags for the tiny network), slowed
@@ -201,3 +201,26 @@ def test_a_small_set_with_the_default_network_starts_from_the_shipped_base():
     assert choose_init(TrainOptions(model=TINY_MODEL), train_images=45) is None  # not the base's network
     assert choose_init(TrainOptions(init=None), train_images=45) is None
     assert choose_init(TrainOptions(init="runs/x/model.keras"), train_images=842) == "runs/x/model.keras"
+
+
+def test_answer_arithmetic_is_saved_with_the_model_and_bad_labels_are_named(tmp_path, capsys):
+    from helpers import assert_user_error
+
+    from keras_captcha.core.answers import RULES
+    from keras_captcha.training.keras_predictor import load_keras_model
+    from keras_captcha.zoo.generate import write_dataset
+    from keras_captcha.zoo.styles import STYLES
+
+    manifest = write_dataset(tmp_path / "sums", STYLES["boxed_arithmetic"], count=24, seed=3, processes=1)
+    options = TrainOptions(epochs=1, batch_size=8, verbose=0, model=TINY_MODEL, answer="arithmetic", init="")
+    summary = train(manifest, tmp_path / "run", options)
+    assert load_keras_model(summary["model"]).config.answer == RULES["arithmetic"]
+    code, out, err = run_cli(capsys, "predict", "--model", summary["model"], "--json", manifest.parent / "0000000.png")
+    assert code == 0, err
+    assert "answer" in json.loads(out)
+    assert_user_error(capsys, ["train", "--data", manifest, "--out", tmp_path / "x", "--answer", "calculus"],
+                      "unknown answer rule 'calculus'")
+    (tmp_path / "bad").mkdir()
+    write_captchas(tmp_path / "bad", ["12+3", "9++"])
+    assert_user_error(capsys, ["train", "--data", tmp_path / "bad", "--out", tmp_path / "y", "--answer", "arithmetic"],
+                      "9++.png: the label '9++' has no answer under the arithmetic rule")

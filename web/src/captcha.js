@@ -9,6 +9,7 @@
 // antialiased bilinear resize (TensorFlow's triangle kernel) as two products summed in float64
 // and rounded once to float32, so the model sees the very numbers the Python runtime feeds it.
 
+import {answer} from './answer.js';
 import {loadAndCompile, loadLiteRt, Tensor} from '@litertjs/core';
 
 const f32 = Math.fround;
@@ -194,12 +195,15 @@ export class CaptchaReader {
     }
   }
 
-  /** An image file's bytes -> {text, confidence, characters: [{char, confidence}]}. */
+  /** An image file's bytes -> {text, confidence, characters: [{char, confidence}]}, and `answer` (a number, or
+   *  null when the text has none) for a model whose card carries an answer rule (config.answer). */
   async read(bytes) {
     const probabilities = await this.probabilities(bytes);
     const classes = this.config.charset.length + 1;
-    return greedyDecode(probabilities, probabilities.length / classes, classes, this.config.charset,
+    const reading = greedyDecode(probabilities, probabilities.length / classes, classes, this.config.charset,
         this.card.vocabulary.blank_index);
+    if (this.config.answer) reading.answer = answer(reading.text, this.config.answer);
+    return reading;
   }
 
   delete() {
