@@ -58,7 +58,7 @@ def create_label_app(session, host="127.0.0.1", port=8000, retrainer=None, token
             origin = request.headers.get("origin")
             if origin is not None and origin not in origins:
                 return _error(403, f"requests from {origin} are refused (another origin)")
-            if not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+            if not secrets.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
                 return _error(403, "this request lacks the page's token; reload the page")
         return await call_next(request)
 

@@ -97,5 +97,4 @@ class LabelSession:
             "queue": self.queue(),
             "counts": dict(sorted(counts.items())),
             "charset": self.charset,
-            "last": [{"id": self._id_of[path], "label": label} for path, label in done.items()][-1:],
         }

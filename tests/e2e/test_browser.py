@@ -96,3 +96,30 @@ def test_keras_captcha_serve_serves_the_page_at_the_root(page):
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def test_read_captcha_gives_the_answer_of_a_model_whose_card_has_a_rule(page, tmp_path):
+    import json
+    import shutil
+
+    from keras_captcha.core.answers import RULES, answer
+    from keras_captcha.core.card import CARD_NAME
+
+    (tmp_path / "web").symlink_to(ROOT / "web")
+    (tmp_path / "model").mkdir()
+    shutil.copy(shipped_model().with_name(VARIANTS["decoded"].file), tmp_path / "model")
+    card = json.loads(shipped_model().with_name(CARD_NAME).read_text())
+    card["config"]["answer"] = RULES["arithmetic"]
+    (tmp_path / "model" / CARD_NAME).write_text(json.dumps(card))
+    images = [encode_image(draw_captcha(label, seed=i)) for i, label in enumerate(["2345", "6784", "2b4cd"])]
+    server, port = static_server(tmp_path)
+    other = page.context.browser.new_page()  # the module's browser, a page of its own
+    try:
+        other.goto(f"http://127.0.0.1:{port}/web/?models=../model/")
+        other.wait_for_function("document.body.dataset.ready === 'true'", timeout=60_000)
+        results = other.evaluate(READ_ALL, [base64.b64encode(image).decode() for image in images])
+    finally:
+        other.close()
+        server.shutdown()
+    for result in results:
+        assert "answer" in result and result["answer"] == answer(result["text"], RULES["arithmetic"])
