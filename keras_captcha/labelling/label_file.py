@@ -3,7 +3,8 @@
 The file is the manifest `train --data` reads (`path,label`, paths relative
 to the file's folder, commas and quotes as CSV escapes). Rows are never
 rewritten: each is one `write` of a whole line under an exclusive lock
-(`fcntl.flock`, so several processes may append), then `fsync`ed; a process
+(`fcntl.flock` on `.labels.csv.lock` beside it, so several processes may
+append), then `fsync`ed; a process
 killed at any moment leaves every row it reported written. A correction
 (`replace`) writes the whole file beside it and renames it over the old one. The labelling
 page (`keras-captcha label`) and the server's feedback append through here.
@@ -18,6 +19,7 @@ import pathlib
 import unicodedata
 
 from keras_captcha.core.errors import CaptchaError
+from keras_captcha.runtime.datasets import write_samples
 
 HEADER = ("path", "label")
 
@@ -51,12 +53,17 @@ class LabelFile:
 
     def rows(self):
         """`{absolute image path: label}` of every row."""
+        return self._parse(self._text())
+
+    def _text(self):
         if not self.path.exists():
-            return {}
+            return ""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            return self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CaptchaError(f"{self.path}: not a readable labels CSV ({error})") from None
+
+    def _parse(self, text):
         lines = list(csv.reader(io.StringIO(text)))
         if not lines:
             return {}
@@ -71,24 +78,26 @@ class LabelFile:
         """
         check_label_text(label, image_path)
         image_path = pathlib.Path(image_path).resolve()
-        with self._locked() as file:
-            if str(image_path) in self.rows():
+        with self._locked():
+            text = self._text()
+            if str(image_path) in self._parse(text):
                 raise AlreadyLabelled(f"{image_path.name} is already labelled in {self.path}")
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
-            if file.tell() == 0:
+            if not text:
                 writer.writerow(HEADER)
-            elif not self.path.read_bytes().endswith(b"\n"):  # a hand-edited last line
+            elif not text.endswith("\n"):  # a hand-edited last line
                 buffer.write("\n")
             writer.writerow([os.path.relpath(image_path, self.path.parent.resolve()), label])
-            os.write(file.fileno(), buffer.getvalue().encode("utf-8"))
-            os.fsync(file.fileno())
+            with open(self.path, "ab") as file:
+                os.write(file.fileno(), buffer.getvalue().encode("utf-8"))
+                os.fsync(file.fileno())
 
     def replace(self, image_path, label):
         """Changes the label of an image that has a row (a correction), rewriting the file whole.
 
-        The new file is written beside the old and renamed over it, so the file on disk is
-        always one or the other, every other row kept.
+        The new file is written beside the old and renamed over it (`write_samples`), so the
+        file on disk is always one or the other, every other row kept.
         """
         check_label_text(label, image_path)
         image_path = str(pathlib.Path(image_path).resolve())
@@ -97,24 +106,15 @@ class LabelFile:
             if image_path not in rows:
                 raise CaptchaError(f"{image_path}: has no row in {self.path} to correct")
             rows[image_path] = label
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(HEADER)
-            folder = self.path.parent.resolve()
-            writer.writerows((os.path.relpath(path, folder), text) for path, text in rows.items())
-            staging = self.path.with_name(f".{self.path.name}.partial")
-            with open(staging, "wb") as file:
-                file.write(buffer.getvalue().encode("utf-8"))
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(staging, self.path)
+            write_samples(self.path, rows.items(), relative=True)
 
     @contextlib.contextmanager
     def _locked(self):
-        with open(self.path, "ab") as file:
-            fcntl.flock(file, fcntl.LOCK_EX)
+        """Holds an exclusive lock on a file beside the CSV: the CSV itself is renamed over by `replace`,
+        and a lock on the file it replaced would not keep out an appender that opened the new one."""
+        with open(self.path.with_name(f".{self.path.name}.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                file.seek(0, os.SEEK_END)
-                yield file
+                yield
             finally:
-                fcntl.flock(file, fcntl.LOCK_UN)
+                fcntl.flock(lock, fcntl.LOCK_UN)

@@ -14,7 +14,7 @@ import pathlib
 import sys
 
 from keras_captcha.core.errors import CaptchaError
-from keras_captcha.labelling.label_file import LabelFile
+from keras_captcha.labelling.label_file import AlreadyLabelled, LabelFile
 from keras_captcha.labelling.triage import triage
 from keras_captcha.runtime.datasets import image_files
 from keras_captcha.runtime.images import check_image
@@ -67,9 +67,10 @@ class LabelSession:
         rows = self.labels.rows()
         return {path: rows[path] for path in self.paths if path in rows}
 
-    def queue(self):
-        """The images still to label, least confident first: `[{"id", "reading", "confidence"}]`."""
-        done = self.labelled()
+    def queue(self, done=None):
+        """The images still to label (not in `done`, default: `labelled()`), least confident first:
+        `[{"id", "reading", "confidence"}]`."""
+        done = self.labelled() if done is None else done
         return [
             {"id": self._id_of[path], "reading": self.readings[path].text,
              "confidence": round(self.readings[path].confidence, 4)}
@@ -81,10 +82,10 @@ class LabelSession:
         path = self.path(image_id)
         if path is None:
             raise KeyError(image_id)
-        if path in self.labelled():
-            self.labels.replace(path, text)
-        else:
+        try:
             self.labels.append(path, text)
+        except AlreadyLabelled:
+            self.labels.replace(path, text)
         return self.state()
 
     def state(self):
@@ -94,7 +95,7 @@ class LabelSession:
         return {
             "total": len(self.paths),
             "labelled": len(done),
-            "queue": self.queue(),
+            "queue": self.queue(done),
             "counts": dict(sorted(counts.items())),
             "charset": self.charset,
         }

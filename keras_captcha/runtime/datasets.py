@@ -130,18 +130,25 @@ def split_samples(samples, validation_fraction=0.1, seed=0):
     return train, validation
 
 
-def write_samples(path, samples):
+def write_samples(path, samples, relative=False):
     """Writes samples as a `path,label` CSV that `labels.csv` readers accept.
 
-    Atomically: the file appears whole or not at all, an older one stays until then.
+    Paths are written absolute, or with `relative` relative to the CSV's folder.
+    Atomically: the file appears whole (fsynced) or not at all, an older one stays until then.
     """
     path = pathlib.Path(path)
+    folder = path.parent.resolve()
     handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
             writer.writerow(["path", "label"])
-            writer.writerows((os.path.abspath(p), label) for p, label in samples)
+            writer.writerows(
+                (os.path.relpath(os.path.abspath(p), folder) if relative else os.path.abspath(p), label)
+                for p, label in samples
+            )
+            file.flush()
+            os.fsync(file.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o666 & ~umask)  # mkstemp makes it private
