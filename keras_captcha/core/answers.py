@@ -55,9 +55,7 @@ def answer(text, rule_data):
     tokens = _tokens(text, rule_data)
     if tokens is None or len(tokens) % 2 == 0:
         return None
-    numbers, operations = tokens[0::2], tokens[1::2]
-    if not all(isinstance(n, int) for n in numbers) or not all(isinstance(o, str) for o in operations):
-        return None
+    numbers, operations = tokens[0::2], tokens[1::2]  # `_tokens` alternates them, a number first
     precedence = rule_data["precedence"]
     values, pending = [numbers[0]], []
     for operation, number in zip(operations, numbers[1:]):

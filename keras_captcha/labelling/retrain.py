@@ -100,5 +100,6 @@ class Retrainer:
 
 
 def _reading(row):
-    characters = tuple((char, confidence) for char, confidence in row["characters"])
-    return Reading(row["text"], row["confidence"], False, characters)
+    """A `Reading.to_dict()` row read back."""
+    characters = tuple((character["char"], character["confidence"]) for character in row["characters"])
+    return Reading(row["text"], row["confidence"], row["uncertain"], characters)

@@ -48,8 +48,6 @@ def relabel(labels, pool, out, **schedule):
     predictor = KerasPredictor(load_keras_model(summary["model"]))
     paths = list_images(pool, skip_bad=True)
     readings = [{"path": path, **reading.to_dict()} for path, reading in zip(paths, predictor.predict(paths))]
-    for row in readings:
-        row["characters"] = [[c["char"], c["confidence"]] for c in row["characters"]]
     written = pathlib.Path(out) / READINGS_NAME
     written.write_text(json.dumps({"charset": predictor.config.charset, "readings": readings}))
     return written, summary
