@@ -27,13 +27,13 @@ import sys
 import pathlib
 import tempfile
 import time
-import urllib.request
 
 from keras_captcha.core.assets import general_reader
 from keras_captcha.runtime.datasets import image_files, list_samples
 from keras_captcha.testing import CHROMIUM, CHROMIUM_ARGS, draw_captcha, free_port, random_labels
 
 from common import emit
+from load import start, stop
 
 
 def _draw(folder, count):
@@ -47,32 +47,16 @@ def _draw(folder, count):
     return truth
 
 
-def _wait_up(port, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("keras-captcha label exited")
-        try:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"host": f"127.0.0.1:{port}"})
-            with urllib.request.urlopen(request, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("the page did not start")
-
-
 def page_typist(folder, truth, count, keys_per_second, screenshot):
     from playwright.sync_api import sync_playwright
 
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "keras_captcha.cli", "label", "--data", str(folder),
-                                "--out", str(folder.parent / "labels.csv"), "--port", str(port), "--no-browser"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start([sys.executable, "-m", "keras_captcha.cli", "label", "--data", str(folder),
+                     "--out", str(folder.parent / "labels.csv"), "--port", str(port), "--no-browser"], port, health="/")
     ids = {f"img{index}": str(path) for index, path in enumerate(image_files(folder))}
     keys = right = 0
     try:
-        _wait_up(port, process)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 760, "height": 620})
@@ -95,8 +79,7 @@ def page_typist(folder, truth, count, keys_per_second, screenshot):
                 page.screenshot(path=screenshot)
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
     written = list_samples(folder.parent / "labels.csv")
     assert all(label == truth[path] for path, label in written) and len(written) == count
     return {

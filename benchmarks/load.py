@@ -90,7 +90,7 @@ def wait_healthy(port, process, path="/health", timeout=120):
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.05)  # often: the labelling benchmark times the start
     raise RuntimeError("the server did not become healthy")
 
 
@@ -109,12 +109,13 @@ def resident_mb(pid):
     return round(total / 1024, 1)
 
 
-def start(command, port, **kwargs):
-    """Starts a server whose output (an access log line per request) goes to a scratch file."""
+def start(command, port, health="/health", **kwargs):
+    """Starts a server whose output (an access log line per request) goes to a scratch file,
+    and waits until `GET health` answers 200."""
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(command, stdout=log, stderr=log, **kwargs)
     process.log = log
-    wait_healthy(port, process)
+    wait_healthy(port, process, health)
     return process
 
 

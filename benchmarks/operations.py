@@ -27,7 +27,7 @@ from keras_captcha.core.card import CARD_NAME
 from keras_captcha.core.variants import VARIANTS
 from keras_captcha.runtime.datasets import IMAGE_SUFFIXES
 from keras_captcha.serving.models import file_sha256
-from keras_captcha.testing import free_port
+from keras_captcha.testing import free_port, metric_total
 
 from load import drive, resident_mb, start, stop
 
@@ -49,10 +49,6 @@ def _metrics(port):
 
 def _images_in(folder):
     return sum(path.suffix in IMAGE_SUFFIXES for path in pathlib.Path(folder).iterdir())
-
-
-def _sample(text, name):
-    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
 
 
 def overhead(model, requests, workers, seconds, rounds=2):
@@ -110,8 +106,8 @@ def reloads(model, requests, workers, seconds, count=10):
         stop(server)
     return {
         **load, "reloads": count,
-        "reload_errors": _sample(metrics, "keras_captcha_reload_errors_total"),
-        "final_sha256_in_metrics": f'sha256="{final}"}} 1.0' in metrics,
+        "reload_errors": metric_total(metrics, "keras_captcha_reload_errors_total") or 0,
+        "final_sha256_in_metrics": metric_total(metrics, "keras_captcha_model_info", sha256=final) == 1,
     }
 
 
@@ -131,7 +127,7 @@ def collecting_soak(model, requests, image_bytes, workers, count, warmup=1000):
         lines = (pathlib.Path(folder) / "readings.jsonl").read_text().count("\n")
     return {
         **soak, "collect_max_mb": round(limit_mb, 1), "images_saved": saved, "readings_jsonl_lines": lines,
-        "skipped_at_the_limit": _sample(metrics, "keras_captcha_collect_skipped_total"),
+        "skipped_at_the_limit": metric_total(metrics, "keras_captcha_collect_skipped_total") or 0,
         "memory_before_mb": before, "memory_after_mb": after, "memory_growth": round(after / before - 1, 4),
     }
 

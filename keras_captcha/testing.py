@@ -126,3 +126,19 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def metric_total(text, name, **labels):
+    """The sum of the samples `name` with `labels` in a `GET /metrics` text, or None when there is none.
+
+    Read with prometheus_client's own parser (the `[serve]` extra).
+    """
+    from prometheus_client.parser import text_string_to_metric_families
+
+    values = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(key) == value for key, value in labels.items())
+    ]
+    return sum(values) if values else None

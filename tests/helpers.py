@@ -5,6 +5,7 @@ The generated captchas and HTTP helpers the benchmarks share live in
 """
 
 import http.client
+import pathlib
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from keras_captcha.testing import (  # noqa: F401  (re-exported for the tests)
     draw_captcha,
     encode_image,
     free_port,
+    metric_total,
     multipart_body,
     png_of_size,
     random_labels,
@@ -96,27 +98,34 @@ def probabilities_for(ids, classes, peak=0.9):
     return steps
 
 
-def start_server(*args, log=None):
-    """Starts `keras-captcha serve --port P *args` and waits for /health; returns (process, port).
+def start_command(subcommand, *args, port=None, log=None, ready="/health"):
+    """Starts `keras-captcha SUBCOMMAND --port P *args` (P: `port`, or a free one) and waits until
+    `GET ready` answers 200; returns (process, port).
 
     Its output is piped (`process.communicate()` reads it), or with `log` (an open file) written
     there: a pipe nobody reads blocks the server once an access log of some 800 requests fills it.
     """
-    port = free_port()
-    command = [sys.executable, "-m", "keras_captcha.cli", "serve", "--port", str(port), *map(str, args)]
+    port = port or free_port()
+    command = [sys.executable, "-m", "keras_captcha.cli", subcommand, "--port", str(port), *map(str, args)]
     output = log or subprocess.PIPE
     process = subprocess.Popen(command, stdout=output, stderr=output, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if http_request(port, "GET", "/health")[0] == 200:
+            if http_request(port, "GET", ready)[0] == 200:
                 return process, port
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.1)
         if process.poll() is not None:
             break
     process.kill()
-    raise AssertionError(f"the server did not start: {(process.communicate()[1] or '')[-2000:]}")
+    said = (process.communicate()[1] or "") if log is None else pathlib.Path(log.name).read_text()
+    raise AssertionError(f"keras-captcha {subcommand} did not start: {said[-2000:]}")
+
+
+def start_server(*args, log=None):
+    """Starts `keras-captcha serve --port P *args` and waits for /health; returns (process, port)."""
+    return start_command("serve", *args, log=log)
 
 
 def http_request(port, method, path, body=None, headers=None):

@@ -2,32 +2,20 @@
 
 import re
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from keras_captcha.runtime.datasets import image_files, list_samples
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, http_request, random_labels, write_captchas
+from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, random_labels, start_command, write_captchas
 
 LABELS = random_labels(20, charset="abcdefgh2345678", lengths=(4, 6), seed=11)
 
 
 def _start(tmp_path, port, log):
-    command = [sys.executable, "-m", "keras_captcha.cli", "label", "--data", tmp_path / "pool",
-               "--out", tmp_path / "labels.csv", "--port", port, "--no-browser"]
-    process = subprocess.Popen([str(part) for part in command], stdout=log, stderr=log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if http_request(port, "GET", "/", headers={"host": f"127.0.0.1:{port}"})[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-        assert process.poll() is None, (tmp_path / "label.log").read_text()[-2000:]
-    raise AssertionError("the labelling page did not start")
+    process, _ = start_command("label", "--data", tmp_path / "pool", "--out", tmp_path / "labels.csv", "--no-browser",
+                               port=port, log=log, ready="/")
+    return process
 
 
 def _shown(page):

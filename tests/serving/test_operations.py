@@ -17,7 +17,7 @@ from keras_captcha.serving import create_app
 from keras_captcha.serving.models import file_sha256
 from keras_captcha.serving.options import ServeOptions
 
-from helpers import draw_captcha, encode_image
+from helpers import draw_captcha, encode_image, metric_total
 
 SHIPPED = shipped_model()
 FLOAT_MODEL = SHIPPED.with_name(VARIANTS["float32"].file)
@@ -33,14 +33,8 @@ def _read(client, images=IMAGES, **headers):
 
 
 def _metric(client, name, **labels):
-    """The value of one sample of `GET /metrics`, or None."""
-    text = client.get("/metrics").text
-    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    for line in text.splitlines():
-        match = re.fullmatch(rf"{name}(?:\{{(.*)\}})? (\S+)", line)
-        if match and all(f'{key}="{value}"' in (match.group(1) or "") for key, value in labels.items()):
-            return float(match.group(2))
-    assert False, f"no {name}{{{wanted}}} in /metrics:\n{text}"
+    """The value of the samples of `GET /metrics` named `name` with `labels` (None: there are none)."""
+    return metric_total(client.get("/metrics").text, name, **labels)
 
 
 def test_metrics_count_reads_by_outcome_requests_and_the_model_file():
