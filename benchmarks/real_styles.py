@@ -1,17 +1,22 @@
-"""Accuracy on a style no run trained on, against the number of labels: zoo styles and the shared real sets.
+"""Accuracy on styles no run trained on, against the number of labels: the shared real sets and held-out zoo styles.
 
-    python benchmarks/real_styles.py --styles boxed_arithmetic --labels 50 200 --seeds 101 102 103 \\
-        [--answer arithmetic] [--out benchmarks/results/real_styles.json]
-    python benchmarks/real_styles.py --real henan_digits --labels 25 50 ...   (KERAS_CAPTCHA_DATASETS)
+    python benchmarks/real_styles.py --real captcha_images_v2 henan_digits lzu_digits rkn_securimage \\
+        --styles colour_chars crossing_curves --labels 25 50 all --seeds 101 102 103 --ddddocr \\
+        [--answer arithmetic] [--out benchmarks/results/real_styles.json] [--plot docs/real_styles.png]
 
-For each style and seed: a fixed test split of `--test` captchas that no
-run sees (zoo: its own seed; a real set: a seeded split of its labels.csv),
-a pool of `--pool` unlabelled captchas, and `N` labelled ones for each N of
-`--labels`; then the default few-label command (`train --data LABELS
---unlabeled POOL`, with `--answer` when given) and its reading accuracy on
-the test split, and its answer accuracy for a model with an answer rule.
-The JSON is written after every run; the table is printed at the end
-(medians over the seeds).
+For each style: a fixed test split of `--test` captchas that no run sees
+(a real set, under KERAS_CAPTCHA_DATASETS: a split of its labels with seed
+0; a zoo style: its own seeded stream), read first with no training by the
+general reader (`exported/base/model.keras`) and, with `--ddddocr`, by
+ddddocr 1.6.1's own model (in its own virtualenv; its reading is lowercased
+for sets whose labels have no capital letter). Then for each seed and each
+N of `--labels` (`all`: every label of a real set but the test split's, no
+pool) the default few-label command, `train --data LABELS --unlabeled POOL`
+(`--pool` unlabelled captchas of the same style, with `--answer` when
+given), its reading accuracy on the test split (a label with a character
+the model lacks is a miss) and, for a model with an answer rule, its answer
+accuracy. The JSON is written after every run; the table (medians over the
+seeds) is printed at the end.
 """
 
 import argparse
@@ -24,105 +29,192 @@ import time
 import zlib
 
 from keras_captcha.core.answers import answer
+from keras_captcha.core.assets import shipped_base
 from keras_captcha.runtime.datasets import list_samples, split_samples, write_samples
 from keras_captcha.runtime.evaluation import evaluate
+from keras_captcha.runtime.metrics import score
 from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.training.options import TrainOptions
 from keras_captcha.training.run import train
 from keras_captcha.zoo.generate import write_dataset
 from keras_captcha.zoo.styles import STYLES
 
+from common import ddddocr_python, ddddocr_read
+
+#: The `--labels` value that trains on every label of a real set but its test split.
+ALL = "all"
+
 
 def _seed(*parts):
     return zlib.crc32("/".join(map(str, parts)).encode())
 
 
-def zoo_split(style_name, seed, test, pool, labels, folder):
-    """(test samples, pool folder, labelled samples) of a zoo style: each its own seeded stream."""
-    style = STYLES[style_name]
-    test_samples = list_samples(write_dataset(folder / "test", style, test, seed=_seed(style_name, "test")))
-    pool_dir = folder / "pool"
-    write_dataset(pool_dir, style, pool, seed=_seed(style_name, "pool", seed))
-    (pool_dir / "labels.csv").unlink()  # the pool is unlabelled
-    labelled = list_samples(write_dataset(folder / "labelled", style, labels, seed=_seed(style_name, "labels", seed)))
-    return test_samples, pool_dir, labelled
+class ZooStyle:
+    """A zoo style's test split, pools and labelled sets, each its own seeded stream."""
+
+    def __init__(self, name, test, folder):
+        self.name, self.style = name, STYLES[name]
+        self.test = list_samples(write_dataset(folder / "test", self.style, test, seed=_seed(name, "test")))
+
+    def training(self, seed, pool, labels, folder):
+        if labels == ALL:
+            raise SystemExit(f"--labels {ALL} is for real sets; a zoo style has no end")
+        pool_dir = folder / "pool"
+        write_dataset(pool_dir, self.style, pool, seed=_seed(self.name, "pool", seed))
+        (pool_dir / "labels.csv").unlink()  # the pool is unlabelled
+        labelled = list_samples(write_dataset(folder / "labelled", self.style, labels, seed=_seed(self.name, "labels", seed)))
+        return pool_dir, labelled
 
 
-def real_split(name, seed, test, pool, labels, folder):
-    """(test samples, pool folder, labelled samples) of a shared real set: the test split fixed, the rest by seed."""
-    root = pathlib.Path(os.environ.get("KERAS_CAPTCHA_DATASETS", "../shared/data"))
-    samples = list_samples(root / name)
-    rest, test_samples = split_samples(samples, test / len(samples), seed=0)
-    labelled, unlabelled = split_samples(rest, 1 - labels / len(rest), seed=seed) if labels < len(rest) else (rest, [])
-    pool_dir = folder / "pool"
-    pool_dir.mkdir(parents=True)
-    for index, (path, _) in enumerate(unlabelled[:pool]):
-        os.symlink(path, pool_dir / f"{index:06d}{pathlib.Path(path).suffix}")
-    return test_samples, pool_dir, labelled
+class RealSet:
+    """A shared real set: the test split fixed (seed 0), the labels and the pool drawn from the rest by seed."""
+
+    def __init__(self, name, test, folder):
+        root = pathlib.Path(os.environ.get("KERAS_CAPTCHA_DATASETS", "../shared/data"))
+        samples = list_samples(root / name)
+        self.name = name
+        self.rest, self.test = split_samples(samples, test / len(samples), seed=0)
+
+    def training(self, seed, pool, labels, folder):
+        pool_dir = folder / "pool"
+        pool_dir.mkdir(parents=True)
+        if labels == ALL:
+            return pool_dir, self.rest
+        labelled, unlabelled = split_samples(self.rest, 1 - labels / len(self.rest), seed=seed)
+        for index, (path, _) in enumerate(unlabelled[:pool]):
+            os.symlink(os.path.abspath(path), pool_dir / f"{index:06d}{pathlib.Path(path).suffix}")
+        return pool_dir, labelled
 
 
-def one_run(split, args, folder):
-    test_samples, pool_dir, labelled = split
+def accuracy_of(predictor, test, rule=None):
+    """Reading (and with `rule`, answer) accuracy of `predictor` on the test samples; misses count unknown characters."""
+    report = evaluate(predictor, test)
+    result = {"accuracy": report["accuracy"], "test_images": report["n"],
+              "lacking_characters": len(report["unknown_characters"]["paths"])}
+    if rule:
+        result["answer_accuracy"] = report["answer_accuracy"]
+        result["test_labels_with_answers"] = sum(answer(label, rule) is not None for _, label in test)
+    return result
+
+
+def ddddocr_accuracy(python, test):
+    """ddddocr's zero-shot accuracy on the test samples (lowercased when no label has a capital)."""
+    readings = ddddocr_read(python, [path for path, _ in test])
+    if not any(char.isupper() for _, label in test for char in label):
+        readings = [text.lower() for text in readings]
+    return {"accuracy": score([label for _, label in test], readings)[0], "test_images": len(test)}
+
+
+def few_label_run(style, seed, labels, args, folder):
+    pool_dir, labelled = style.training(seed, args.pool, labels, folder)
     manifest = folder / "labelled.csv"
     write_samples(manifest, labelled)
     options = TrainOptions(unlabeled=str(pool_dir) if any(pool_dir.iterdir()) else None, verbose=0,
-                           answer=args.answer)
+                           answer=args.answer, seed=seed)
     started = time.perf_counter()
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
     predictor = KerasPredictor(load_keras_model(summary["model"]))
-    known = set(predictor.config.charset)
-    scored = [(path, label) for path, label in test_samples if set(label) <= known]
-    report = evaluate(predictor, scored) if scored else {"accuracy": 0.0, "n": 0}
-    missed = len(test_samples) - len(scored)  # labels with characters the model lacks: misses
-    result = {"accuracy": report["accuracy"] * len(scored) / len(test_samples), "seconds": round(seconds, 1),
-              "test_images": len(test_samples), "lacking_characters": missed}
-    if args.answer:
-        result["answer_accuracy"] = report.get("answer_accuracy", 0.0) * len(scored) / len(test_samples)
-        result["test_labels_with_answers"] = sum(answer(label, predictor.config.answer) is not None
-                                                 for _, label in test_samples)
-    return result
+    return {**accuracy_of(predictor, style.test, predictor.config.answer), "seconds": round(seconds, 1),
+            "labelled": len(labelled)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--styles", nargs="*", default=[], help="zoo styles (keras_captcha.zoo.styles.STYLES)")
     parser.add_argument("--real", nargs="*", default=[], help="shared real sets under KERAS_CAPTCHA_DATASETS")
-    parser.add_argument("--labels", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--labels", nargs="*", default=["25", "50"], help=f"label counts, or {ALL}")
     parser.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
     parser.add_argument("--test", type=int, default=200)
     parser.add_argument("--pool", type=int, default=1000)
     parser.add_argument("--answer", help="the answer rule of the runs (arithmetic)")
+    parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")
     parser.add_argument("--out", default="benchmarks/results/real_styles.json")
+    parser.add_argument("--plot", help="write the figure (matplotlib) to this PNG")
     args = parser.parse_args()
+    label_counts = [count if count == ALL else int(count) for count in args.labels]
+    python = ddddocr_python() if args.ddddocr else None
+    general = KerasPredictor(load_keras_model(shipped_base()))
     results = []
-    jobs = [("zoo", name) for name in args.styles] + [("real", name) for name in args.real]
-    for kind, name in jobs:
-        for labels in args.labels:
-            for seed in args.seeds:
-                with tempfile.TemporaryDirectory() as scratch:
-                    folder = pathlib.Path(scratch)
-                    splitter = zoo_split if kind == "zoo" else real_split
-                    result = one_run(splitter(name, seed, args.test, args.pool, labels, folder), args, folder)
-                results.append({"style": name, "kind": kind, "labels": labels, "seed": seed, **result})
-                pathlib.Path(args.out).write_text(json.dumps(results, indent=1))
-                print(json.dumps(results[-1]), flush=True)
+
+    def record(result):
+        results.append(result)
+        pathlib.Path(args.out).write_text(json.dumps(results, indent=1))
+        print(json.dumps(result), flush=True)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        jobs = [(ZooStyle, "zoo", name) for name in args.styles] + [(RealSet, "real", name) for name in args.real]
+        for make, kind, name in jobs:
+            style = make(name, args.test, pathlib.Path(scratch, name))
+            row = {"style": name, "kind": kind}
+            record({**row, "reader": "general reader", "labels": 0,
+                    **accuracy_of(general, style.test, general.config.answer)})
+            if python:
+                record({**row, "reader": "ddddocr", "labels": 0, **ddddocr_accuracy(python, style.test)})
+            for labels in label_counts:
+                for seed in args.seeds if labels != ALL else args.seeds[:1]:
+                    with tempfile.TemporaryDirectory() as run_scratch:
+                        result = few_label_run(style, seed, labels, args, pathlib.Path(run_scratch))
+                    record({**row, "reader": "few-label", "labels": labels, "seed": seed, **result})
     print(table(results))
+    if args.plot:
+        plot(results, args.plot)
+
+
+def _groups(results):
+    keys = []
+    for result in results:
+        key = (result["style"], result["reader"], result["labels"])
+        if key not in keys:
+            keys.append(key)
+    return {key: [r for r in results if (r["style"], r["reader"], r["labels"]) == key] for key in keys}
 
 
 def table(results):
-    """Markdown: one row per style and label count, the medians over the seeds."""
-    keys = sorted({(r["style"], r["labels"]) for r in results})
-    lines = ["| style | labels | reading accuracy | answer accuracy | seconds a run |", "|---|---|---|---|---|"]
-    for style, labels in keys:
-        runs = [r for r in results if (r["style"], r["labels"]) == (style, labels)]
+    """Markdown: one row per style, reader and label count, the medians over the seeds."""
+    lines = ["| style | reader | labels | reading accuracy | answer accuracy | seeds | seconds a run |",
+             "|---|---|---|---|---|---|---|"]
+    for (style, reader, labels), runs in _groups(results).items():
         answers = [r["answer_accuracy"] for r in runs if "answer_accuracy" in r]
+        seconds = [r["seconds"] for r in runs if "seconds" in r]
         lines.append(
-            f"| {style} | {labels} | {statistics.median(r['accuracy'] for r in runs):.1%} | "
-            f"{f'{statistics.median(answers):.1%}' if answers else '-'} | "
-            f"{statistics.median(r['seconds'] for r in runs):.0f} |"
+            f"| {style} | {reader} | {labels} | {statistics.median(r['accuracy'] for r in runs):.1%} | "
+            f"{f'{statistics.median(answers):.1%}' if answers else '-'} | {len(runs)} | "
+            f"{f'{statistics.median(seconds):.0f}' if seconds else '-'} |"
         )
     return "\n".join(lines)
+
+
+def plot(results, path):
+    """One panel per style: few-label accuracy against labels (medians), the zero-shot readers as lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    styles = list(dict.fromkeys(r["style"] for r in results))
+    figure, axes = pyplot.subplots(1, len(styles), figsize=(3.2 * len(styles), 3), squeeze=False, sharey=True)
+    groups = _groups(results)
+    for axis, style in zip(axes[0], styles):
+        counts = [(labels, runs) for (s, reader, labels), runs in groups.items() if s == style and reader == "few-label"]
+        numeric = [(labels if labels != ALL else max([c for c, _ in counts if c != ALL] + [0]) * 4, runs)
+                   for labels, runs in counts]
+        if numeric:
+            axis.plot([x for x, _ in numeric], [statistics.median(r["accuracy"] for r in runs) for _, runs in numeric],
+                      "o-", label="keras-captcha, labels + pool")
+        for reader, line in (("general reader", "--"), ("ddddocr", ":")):
+            runs = groups.get((style, reader, 0))
+            if runs:
+                axis.axhline(runs[0]["accuracy"], linestyle=line, color="grey" if reader == "ddddocr" else "C1",
+                             label=f"{reader}, no training")
+        axis.set_title(style, fontsize=9)
+        axis.set_xscale("symlog", linthresh=10)
+        axis.set_xlabel("labels (rightmost: all)" if any(c == ALL for c, _ in counts) else "labels")
+        axis.set_ylim(0, 1.02)
+    axes[0][0].set_ylabel("accuracy on unseen test images")
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

@@ -44,12 +44,11 @@ from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.litert import LiteRTPredictor
 from keras_captcha.testing import free_port, multipart_body, png_of_size
 
-from common import data_dir, emit
+from common import data_dir, ddddocr_python, emit
 import operations
 from load import drive, raw_request, resident_mb, start, stop
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DDDDOCR_VENV = ROOT / "runs" / "ddddocr-1.6.1-venv"
 IMAGES = 200
 
 
@@ -79,24 +78,6 @@ def hostile_requests():
         return 400 <= status < 500 and "error" in json.loads(body)
 
     return [(raw_request("/v1/read", body, content_type), check) for body, content_type in bodies]
-
-
-def ddddocr_python():
-    """The Python of a virtualenv holding ddddocr 1.6.1 and its API's server, or None with a note."""
-    python = DDDDOCR_VENV / "bin" / "python"
-    try:
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", DDDDOCR_VENV], check=True)
-        if subprocess.run([python, "-c", "import ddddocr.api.app"], capture_output=True).returncode:
-            subprocess.run(
-                [python, "-m", "pip", "install", "--quiet", "ddddocr==1.6.1", "fastapi", "uvicorn",
-                 "python-multipart"],
-                check=True, timeout=900,
-            )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
-        print(f"ddddocr could not be installed ({error}); skipping it", file=sys.stderr)
-        return None
-    return python
 
 
 #: Reads images with ddddocr's engine in a loop for a while; prints how many.

@@ -23,7 +23,7 @@ def run_train(args):
 
     fields = (
         "epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed",
-        "unlabeled", "self_training_rounds", "init", "answer",
+        "unlabeled", "self_training_rounds", "init", "answer", "charset",
     )
     if args.init == "none":
         args.init = ""  # TrainOptions: a false init starts from scratch
@@ -74,6 +74,10 @@ def run_export(args):
 def run_evaluate(args):
     predictor = open_predictor(args.model)
     report = evaluate(predictor, datasets.list_samples(args.data, skip_bad=args.skip_bad))
+    unknown = report["unknown_characters"]
+    if unknown["paths"]:
+        print(f"keras-captcha: warning: {len(unknown['paths'])} label(s) have characters the model lacks "
+              f"({unknown['characters']!r}), counted as misses: {', '.join(unknown['paths'])}", file=sys.stderr)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
         return

@@ -52,6 +52,11 @@ def build_parser():
         help="the answer rule the model carries (arithmetic: labels are expressions as drawn, 14+18=?, "
         "and every reading gets its answer, 32)",
     )
+    train.add_argument(
+        "--charset", metavar="CHARS",
+        help="every character the captchas use, as one string (default: the labels' characters, and "
+        "when starting from the base each of its digits, lowercase or uppercase the labels touch)",
+    )
     train.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
     train.add_argument("--overwrite", action="store_true", help="replace a finished run")
     train.add_argument(

@@ -7,14 +7,15 @@ from keras_captcha.runtime.metrics import score
 def evaluate(predictor, samples):
     """Scores a predictor on `(path, label)` samples.
 
-    Returns `{"n", "accuracy", "cer", "mismatches"}`, each mismatch a dict of
-    `path`, `target`, `prediction` and `confidence`, and for a model with an
-    answer rule `answer_accuracy` (the labels' answers by the same rule). A
-    label with characters the model's charset lacks raises `CaptchaError`
-    naming its file.
+    Returns `{"n", "accuracy", "cer", "mismatches", "unknown_characters"}`,
+    each mismatch a dict of `path`, `target`, `prediction` and `confidence`,
+    and for a model with an answer rule `answer_accuracy` (the labels' answers
+    by the same rule). A label with characters the model's charset lacks can
+    never be read: it counts as a miss, and `unknown_characters` names those
+    characters (`characters`, a string) and the labels' files (`paths`).
     """
-    for path, label in samples:
-        predictor.config.check_characters(label, path)
+    vocabulary = predictor.config.vocabulary
+    unknown = {path: vocabulary.unknown(label) for path, label in samples if vocabulary.unknown(label)}
     readings = predictor.predict([path for path, _ in samples])
     report = score_results(samples, readings)
     rule = predictor.config.answer
@@ -22,6 +23,8 @@ def evaluate(predictor, samples):
         right = [reading.answer is not None and reading.answer == answer(label, rule)
                  for (_, label), reading in zip(samples, readings)]
         report["answer_accuracy"] = sum(right) / len(right) if right else float("nan")
+    report["unknown_characters"] = {"characters": "".join(sorted(set("".join(unknown.values())))),
+                                    "paths": list(unknown)}
     return report
 
 

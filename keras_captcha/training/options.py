@@ -56,6 +56,7 @@ class TrainOptions:
     self_training_rounds: int = 3
     init: typing.Optional[str] = AUTO_INIT
     answer: typing.Optional[str] = None
+    charset: typing.Optional[str] = None
 
 
 def resolve_schedule(options, steps_per_epoch):

@@ -25,7 +25,7 @@ from keras_captcha.core.answers import rule_for_labels
 from keras_captcha.core.config import CaptchaConfig
 from keras_captcha.labelling import pseudo_labels
 from keras_captcha.runtime import datasets
-from keras_captcha.training import distribute, warm_start
+from keras_captcha.training import alphabet, distribute, warm_start
 from keras_captcha.training.options import TrainOptions, choose_init
 from keras_captcha.training.run_folder import prepare_run, write_split
 from keras_captcha.training.self_training import self_train
@@ -76,15 +76,17 @@ def prepare_data(data_dir, run_dir, options):
     task = distribute.read_task(options.strategy)
     chief_run_dir = pathlib.Path(run_dir)
     listed = datasets.list_samples(data_dir, skip_bad=options.skip_bad)
-    charset = datasets.derive_charset(label for _, label in listed)
     train_samples, validation_samples = datasets.split_samples(
         listed, options.validation_fraction, options.seed
     )
     rule = rule_for_labels(options.answer, listed)
     init = choose_init(options, len(train_samples))
     if init:
+        start_charset = warm_start.read_init_config(init).charset
+        charset = alphabet.choose_charset(listed, options.charset, start_charset)
         config = warm_start.init_config(init, charset, options.model).replace(answer=rule)
     else:
+        charset = alphabet.choose_charset(listed, options.charset)
         config = CaptchaConfig(charset=charset, answer=rule, **options.model)
     unlabelled = []
     if options.unlabeled:

@@ -60,6 +60,10 @@ STYLES = {style.name: style for style in (
     Style("grid_overlap", alphabet=UPPER + DIGITS, grid=1.0, spacing=(0.6, 0.8), rotation=20, length=(5, 8)),
 )}
 
+#: Presets the general reader (`tools/train_general_reader.py`) never trains on: the styles
+#: `benchmarks/real_styles.py` measures it on as sites it has not seen.
+HELD_OUT = ("colour_chars", "crossing_curves", "boxed_arithmetic")
+
 #: Every knob sampled anew per image, over the range the presets span.
 MIXED = Style(
     "mixed", width=(60, 250), height=(20, 80), length=(3, 8), alphabet=DIGITS + LOWER + UPPER, arithmetic=0.1,

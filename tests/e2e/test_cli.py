@@ -44,7 +44,8 @@ def test_evaluate_json_reports_accuracy_cer_and_mismatches(trained_run, tiny_dat
     code, out, _ = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv", "--json")
     assert code == 0
     report = json.loads(out)
-    assert report["n"] == 4 and set(report) == {"n", "accuracy", "cer", "mismatches"}
+    assert report["n"] == 4 and set(report) == {"n", "accuracy", "cer", "mismatches", "unknown_characters"}
+    assert report["unknown_characters"] == {"characters": "", "paths": []}
     assert len(report["mismatches"]) == round(4 * (1 - report["accuracy"]))
     for mismatch in report["mismatches"]:
         assert mismatch["target"] != mismatch["prediction"]
@@ -89,6 +90,16 @@ def test_bad_data_errors_name_the_file(tmp_path, capsys):
     assert_user_error(capsys, ["train", "--data", bad, "--out", out, "--epochs", 1], "has 16 characters")
 
 
+def test_bad_charsets_are_one_line_and_write_nothing(tmp_path, capsys):
+    data, out = tmp_path / "data", tmp_path / "run"
+    write_captchas(data, ["abc", "abd"])
+    train = ["train", "--data", data, "--out", out, "--epochs", 1]
+    assert_user_error(capsys, train + ["--charset", ""], "--charset is empty")
+    assert_user_error(capsys, train + ["--charset", "abcda"], "--charset 'abcda' repeats 'a'")
+    assert_user_error(capsys, train + ["--charset", "abcw"], "abd.png: label 'abd' has 'd', which --charset 'abcw' lacks")
+    assert not out.exists()
+
+
 def test_bad_unlabelled_folders_and_init_models_are_one_line_and_write_nothing(trained_run, tiny_dataset, tmp_path, capsys):
     out = tmp_path / "run"
     train = ["train", "--data", tiny_dataset, "--out", out, "--epochs", 1]
@@ -105,14 +116,19 @@ def test_bad_unlabelled_folders_and_init_models_are_one_line_and_write_nothing(t
     assert not out.exists()
 
 
-def test_evaluate_refuses_characters_outside_the_charset(trained_run, tmp_path, capsys):
+def test_evaluate_counts_characters_outside_the_charset_as_misses(trained_run, tmp_path, capsys):
     run_dir, _ = trained_run
-    write_captchas(tmp_path, ["abz"])
-    assert_user_error(
-        capsys,
-        ["evaluate", "--model", run_dir / "model.keras", "--data", tmp_path],
-        "abz.png: label 'abz' has characters the model's charset does not have: 'z'",
-    )
+    write_captchas(tmp_path, ["abz", "zab", "abc"])
+    code, out, err = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", tmp_path, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["n"] == 3
+    assert report["unknown_characters"] == {
+        "characters": "z", "paths": [str(tmp_path / "abz.png"), str(tmp_path / "zab.png")]}
+    assert {m["target"] for m in report["mismatches"]} >= {"abz", "zab"}
+    assert report["accuracy"] <= 1 / 3
+    assert len(err.strip().splitlines()) == 1 and "warning: 2 label(s)" in err and "('z')" in err, err
+    assert "abz.png" in err and "zab.png" in err
 
 
 def test_predict_bad_inputs(trained_run, tmp_path, capsys):

@@ -62,9 +62,12 @@ def test_evaluate_scores_and_lists_mismatches(tmp_path):
     assert report["n"] == 2 and report["accuracy"] == 0.5
     [mismatch] = report["mismatches"]
     assert mismatch["target"] == "ba" and mismatch["prediction"] == "ab"
-    assert score_results(samples, FixedPredictor().predict([p for p, _ in samples])) == report
-    with pytest.raises(CaptchaError, match="label 'zz' has characters"):
-        evaluate(FixedPredictor(), [(str(paths[0]), "zz")])
+    assert report["unknown_characters"] == {"characters": "", "paths": []}
+    assert score_results(samples, FixedPredictor().predict([p for p, _ in samples])) == {
+        key: value for key, value in report.items() if key != "unknown_characters"}
+    lacking = evaluate(FixedPredictor(), [*samples, (str(paths[0]), "zza")])  # never readable: a miss, named
+    assert lacking["n"] == 3 and lacking["accuracy"] == pytest.approx(1 / 3)
+    assert lacking["unknown_characters"] == {"characters": "z", "paths": [str(paths[0])]}
 
 
 ARITHMETIC = CaptchaConfig(charset="0123456789+x=?", height=8, width=16, conv_pools=((2, 2),), conv_filters=(2,),

@@ -1,5 +1,6 @@
 """Training: a complete run folder, resume after a kill, the same seed gives the same model."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -183,13 +184,15 @@ def test_a_run_started_from_a_model_with_other_characters_keeps_its_network(trai
     from keras_captcha.training.keras_predictor import load_keras_model
 
     run_dir, _ = trained_run
-    # "x" is new; the init model's other characters (b, c, d, 2) are dropped
+    # "x" is new; the init model's other lowercase letters and digits (b, c, d, 2) stay readable
     write_captchas(tmp_path / "other", ["xa1", "ax1e", "1xae", "ea1x", "x1", "aex", "1ex", "xe", "a1x", "exa"])
     options = TrainOptions(epochs=1, verbose=0, init=str(run_dir / "model.keras"))
     summary = train(tmp_path / "other", tmp_path / "run", options)
     started_from, trained = load_keras_model(run_dir / "model.keras"), load_keras_model(summary["model"])
-    assert trained.config.charset == "1aex"
+    assert trained.config.charset == "12abcdex"
     assert trained.config.conv_filters == started_from.config.conv_filters == TINY_MODEL["conv_filters"]
+    declared = train(tmp_path / "other", tmp_path / "declared", dataclasses.replace(options, charset="xea1"))
+    assert load_keras_model(declared["model"]).config.charset == "xea1"  # as given: "b" is dropped
 
 
 def test_a_small_set_with_the_default_network_starts_from_the_shipped_base():
