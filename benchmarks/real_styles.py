@@ -16,7 +16,8 @@ pool) the default few-label command, `train --data LABELS --unlabeled POOL`
 given), its reading accuracy on the test split (a label with a character
 the model lacks is a miss) and, for a model with an answer rule, its answer
 accuracy. The JSON is written after every run; the table (medians over the
-seeds) is printed at the end.
+seeds) is printed at the end (`--from-json` prints it, and `--plot` draws it,
+from earlier runs' JSON files).
 """
 
 import argparse
@@ -131,7 +132,14 @@ def main():
     parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")
     parser.add_argument("--out", default="benchmarks/results/real_styles.json")
     parser.add_argument("--plot", help="write the figure (matplotlib) to this PNG")
+    parser.add_argument("--from-json", nargs="+", metavar="JSON", help="only print the table (and --plot) of these runs")
     args = parser.parse_args()
+    if args.from_json:
+        results = [result for path in args.from_json for result in json.loads(pathlib.Path(path).read_text())]
+        print(table(results))
+        if args.plot:
+            plot(results, args.plot)
+        return
     label_counts = [count if count == ALL else int(count) for count in args.labels]
     python = ddddocr_python() if args.ddddocr else None
     general = KerasPredictor(load_keras_model(shipped_base()))
@@ -197,19 +205,22 @@ def plot(results, path):
     groups = _groups(results)
     for axis, style in zip(axes[0], styles):
         counts = [(labels, runs) for (s, reader, labels), runs in groups.items() if s == style and reader == "few-label"]
-        numeric = [(labels if labels != ALL else max([c for c, _ in counts if c != ALL] + [0]) * 4, runs)
-                   for labels, runs in counts]
+        top = max([c for c, _ in counts if c != ALL] + [1])
+        numeric = sorted((labels if labels != ALL else top * 4, labels, runs) for labels, runs in counts)
         if numeric:
-            axis.plot([x for x, _ in numeric], [statistics.median(r["accuracy"] for r in runs) for _, runs in numeric],
+            axis.plot([x for x, _, _ in numeric],
+                      [statistics.median(r["accuracy"] for r in runs) for _, _, runs in numeric],
                       "o-", label="keras-captcha, labels + pool")
+            axis.set_xscale("log")
+            axis.set_xticks([x for x, _, _ in numeric], [str(labels) for _, labels, _ in numeric])
+            axis.minorticks_off()
         for reader, line in (("general reader", "--"), ("ddddocr", ":")):
             runs = groups.get((style, reader, 0))
             if runs:
                 axis.axhline(runs[0]["accuracy"], linestyle=line, color="grey" if reader == "ddddocr" else "C1",
                              label=f"{reader}, no training")
         axis.set_title(style, fontsize=9)
-        axis.set_xscale("symlog", linthresh=10)
-        axis.set_xlabel("labels (rightmost: all)" if any(c == ALL for c, _ in counts) else "labels")
+        axis.set_xlabel("labels")
         axis.set_ylim(0, 1.02)
     axes[0][0].set_ylabel("accuracy on unseen test images")
     axes[0][-1].legend(fontsize=7, loc="lower right")
