@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: the data folder, JSON output, ddddocrs virtualenv (no TensorFlow)."""
+"""Helpers shared by the benchmark scripts: the data folder, JSON output, ddddocr's virtualenv and readings (no TensorFlow)."""
 
 import json
 import os

@@ -15,7 +15,8 @@ def evaluate(predictor, samples):
     characters (`characters`, a string) and the labels' files (`paths`).
     """
     vocabulary = predictor.config.vocabulary
-    unknown = {path: vocabulary.unknown(label) for path, label in samples if vocabulary.unknown(label)}
+    lacking = {path: vocabulary.unknown(label) for path, label in samples}
+    unknown = {path: characters for path, characters in lacking.items() if characters}
     readings = predictor.predict([path for path, _ in samples])
     report = score_results(samples, readings)
     rule = predictor.config.answer
