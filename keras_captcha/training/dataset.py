@@ -22,8 +22,7 @@ def decode_image(encoded, height, width, normalisation=Normalisation()):
     antialiasing (it keeps thin strokes that plain bilinear sampling skips
     when shrinking), clipped to the value range.
     """
-    image = tf.io.decode_image(encoded, channels=0, expand_animations=False)
-    image = tf.image.convert_image_dtype(image, tf.float32)
+    image = tf.image.convert_image_dtype(_decode_pixels(encoded), tf.float32)
     channels = tf.shape(image)[-1]
     has_alpha = tf.equal(channels % 2, 0)
     alpha = tf.where(has_alpha, image[..., -1:], tf.ones_like(image[..., :1]))
@@ -40,6 +39,20 @@ def decode_image(encoded, height, width, normalisation=Normalisation()):
         gray, (height, width), method=normalisation.resize, antialias=normalisation.antialias
     )
     return tf.clip_by_value(resized, *normalisation.value_range)  # the kernel can overshoot by an ulp
+
+
+def _decode_pixels(encoded):
+    """Encoded bytes -> (h, w, c) uint8, JPEGs with the exact integer DCT that Pillow and browsers use.
+
+    `decode_image` picks TensorFlow's default fast DCT for JPEGs, whose pixels
+    differ by up to 5 levels from what `keras_captcha.runtime.images` reads:
+    a model would train on other pixels than it is served.
+    """
+    return tf.cond(
+        tf.io.is_jpeg(encoded),
+        lambda: tf.io.decode_jpeg(encoded, channels=0, dct_method="INTEGER_ACCURATE"),
+        lambda: tf.io.decode_image(encoded, channels=0, expand_animations=False),
+    )
 
 
 def encode_labels(labels, vocabulary):

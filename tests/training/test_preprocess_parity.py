@@ -43,6 +43,15 @@ def test_numpy_preprocessing_matches_the_tf_pipeline(make, size):
     np.testing.assert_allclose(got, expected, atol=1e-5)  # float32 summation order
 
 
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+@pytest.mark.parametrize("subsampling", [0, 2])
+def test_jpegs_decode_to_the_same_pixels_in_both_pipelines(mode, subsampling):
+    """TensorFlow's default fast DCT would give pixels up to 5 levels off Pillow's (and the browser's)."""
+    encoded = encode_image(draw_captcha("ab12", mode=mode), "JPEG", quality=75, subsampling=subsampling)
+    expected = data.decode_image(tf.constant(encoded), 30, 70).numpy()
+    np.testing.assert_allclose(preprocess.preprocess(encoded, 30, 70), expected, atol=1e-5)
+
+
 def test_normalisation_is_followed_by_both_pipelines():
     """A non-default normalisation (other weights, black background, another range) is data both follow."""
     normalisation = Normalisation(gray_weights=(0.5, 0.25, 0.25), background=0.0, value_range=(0.0, 0.8))
