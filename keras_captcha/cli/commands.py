@@ -57,7 +57,7 @@ def run_export(args):
     if args.data:
         train, validation = datasets.split_samples(datasets.list_samples(args.data), 0.1, args.seed)
         split = {"validation_samples": validation, "calibration_samples": train}
-    card = export(args.model, args.out, **split)
+    card = export(args.model, args.out, variants=args.variants, **split)
     print(f"{'variant':<14} {'file':<30} {'KB':>7} {'accuracy':>9} {'CER':>7} {'ms':>7}")
     for name, variant in card["variants"].items():
         print(
@@ -67,7 +67,7 @@ def run_export(args):
     print(f"SavedModel and {len(card['variants'])} model files verified on "
           f"{card['validation_images']} images; written to {args.out}")
     skipped = sorted(set(VARIANTS) - set(card["variants"]))
-    if skipped:
+    if skipped and not args.variants:
         print(f'not written: {", ".join(skipped)} (pip install "keras-captcha[onnx]" for the ONNX files)')
 
 

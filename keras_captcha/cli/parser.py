@@ -78,6 +78,13 @@ def build_parser():
         "validation.csv and train.csv beside the model)",
     )
     export.add_argument("--seed", type=int, default=0, help="split seed for --data")
+    export.add_argument(
+        "--variants",
+        nargs="+",
+        choices=list(VARIANTS),
+        metavar="NAME",
+        help=f"write only these files: {', '.join(VARIANTS)} (default: every one the installed extras allow)",
+    )
 
     evaluate = commands.add_parser("evaluate", help="score a model on labelled images")
     evaluate.add_argument(

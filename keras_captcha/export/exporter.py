@@ -51,6 +51,10 @@ def export(model_path, out_dir, validation_samples=None, calibration_samples=Non
     left as it was.
     """
     model_path = pathlib.Path(model_path)
+    variants = variants or available_variants()
+    missing = [name for name in variants if name not in available_variants()]
+    if missing:
+        raise CaptchaError(f'export: {", ".join(missing)} need the ONNX tools: pip install "keras-captcha[onnx]"')
     recognizer = load_keras_model(model_path)
     config = recognizer.config
     validation_samples = validation_samples or _run_samples(model_path, run_files.VALIDATION_CSV)
@@ -69,7 +73,7 @@ def export(model_path, out_dir, validation_samples=None, calibration_samples=Non
     card["reference"] = dict(zip(("accuracy", "cer"), score(targets, keras_texts)))
 
     with atomic_directory(out_dir) as staging:
-        for name in variants or available_variants():
+        for name in variants:
             variant = VARIANTS[name]
             path = staging / variant.file
             write = WRITERS[variant.format, variant.client]
@@ -84,7 +88,8 @@ def export(model_path, out_dir, validation_samples=None, calibration_samples=Non
             if agreement < variant.required_agreement:
                 raise CaptchaError(
                     f"export: the {name} model decodes {agreement:.1%} of the validation "
-                    f"images like the Keras model; it needs {variant.required_agreement:.1%}"
+                    f"images like the Keras model; it needs {variant.required_agreement:.1%} "
+                    f"(--variants chooses the files to write)"
                 )
             accuracy, cer = score([targets[i] for i in checked], written.texts)
             card["variants"][name] = {

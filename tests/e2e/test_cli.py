@@ -150,6 +150,20 @@ def test_bad_option_values_exit_2(capsys):
     assert "expected a positive whole number, got 0" in capsys.readouterr().err
 
 
+def test_export_writes_only_the_variants_named(exported, tmp_path, capsys):
+    run_dir = exported[0].parent / "run"
+    code, printed, _ = run_cli(capsys, "export", run_dir / "model.keras", "--out", tmp_path / "out",
+                               "--variants", "float32", "float16")
+    assert code == 0 and "not written" not in printed
+    files = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {VARIANTS["float32"].file, VARIANTS["float16"].file} <= files
+    assert VARIANTS["int8"].file not in files
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["export", str(run_dir / "model.keras"), "--out", str(tmp_path / "x"), "--variants", "int4"])
+    assert exit_info.value.code == 2 and "invalid choice: 'int4'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_evaluate_and_predict_with_a_tflite_model(exported, capsys):
     out, _, _, samples, _ = exported
     model = out / VARIANTS["int8"].file
