@@ -108,13 +108,34 @@ def _glyphs(canvas, label, inks, fonts, style, rng):
         if sum(widths) * spacing <= width * 0.9 or size <= 8:
             break
         size = max(int(size * width * 0.88 / (sum(widths) * spacing)) // 2 * 2, 8)
-    tiles = [_tile(char, load_font(font, size), style, rng) for char, font in zip(label, fonts)]
+    tiles = _fit([_tile(char, load_font(font, size), style, rng) for char, font in zip(label, fonts)],
+                 spacing, width, height)
     advances = [tile.size[0] * spacing for tile in tiles]
-    x = rng.uniform(0, max(width - sum(advances), 0))
+    x = rng.uniform(0, max(width - _extent(tiles, spacing), 0))
     for tile, ink, advance in zip(tiles, inks, advances):
         top = (height - tile.size[1]) / 2 + rng.uniform(-0.12, 0.12) * height
+        top = min(max(top, 0), height - tile.size[1])
         canvas.paste(Image.new("RGB", tile.size, ink), (int(x), int(top)), tile)
         x += advance
+
+
+def _extent(tiles, spacing):
+    """The width the row of `tiles` covers: each advances `spacing` times its width, the last its whole width."""
+    return sum(tile.size[0] * spacing for tile in tiles[:-1]) + tiles[-1].size[0]
+
+
+def _fit(tiles, spacing, width, height):
+    """`tiles` shrunk alike, when needed, so that the row lies within the canvas.
+
+    The size loop in `_glyphs` measures upright glyphs; rotation and boxes
+    widen the tiles, and without this the last characters of a long text
+    would fall off the right edge while the label still names them.
+    """
+    scale = min(1.0, width / _extent(tiles, spacing), height / max(tile.size[1] for tile in tiles))
+    if scale == 1.0:
+        return tiles
+    return [tile.resize((max(int(tile.size[0] * scale), 1), max(int(tile.size[1] * scale), 1)), Image.BILINEAR)
+            for tile in tiles]
 
 
 def _glyph_width(char, font):

@@ -39,6 +39,27 @@ def test_every_style_stays_in_its_ranges_and_reads_back(style):
         assert pixels.shape[:2] == (image.size[1], image.size[0]) and pixels.std() > 0
 
 
+@pytest.mark.parametrize("name", ["boxed_arithmetic", "grid_overlap", "low_contrast"])
+def test_every_glyph_lies_within_the_canvas(name, monkeypatch):
+    """Long, boxed, rotated texts: a glyph off the edge would make the label unreadable."""
+    from PIL import Image
+
+    off_canvas, paste = [], Image.Image.paste
+
+    def measuring_paste(canvas, ink, box=None, mask=None):
+        if mask is not None:
+            ys, xs = np.nonzero(np.asarray(mask) > 40)
+            x, y = box
+            off_canvas.append(np.mean((xs + x < 0) | (xs + x >= canvas.size[0]) | (ys + y < 0) | (ys + y >= canvas.size[1]))
+                              if len(xs) else 0.0)
+        return paste(canvas, ink, box, mask)
+
+    monkeypatch.setattr(Image.Image, "paste", measuring_paste)
+    for index in range(60):
+        captcha(STYLES[name], 5, index)
+    assert len(off_canvas) > 60 and max(off_canvas) == 0.0
+
+
 def test_arithmetic_captchas_say_expressions():
     rng = np.random.default_rng(0)
     texts = [expression(rng) for _ in range(300)]
