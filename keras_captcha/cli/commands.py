@@ -35,7 +35,7 @@ def run_train(args):
         verbose=1 if sys.stdout.isatty() else 2,
         model={name: getattr(args, name) for name in ("height", "width") if getattr(args, name)},
     )
-    data_dir = args.data or default_data_dir()
+    data_dir = args.data or (None if args.unlabeled else default_data_dir())
     summary = train(data_dir, args.out, options)
     print(
         f"validation accuracy {summary['val_accuracy']:.2%}, CER {summary['val_cer']:.4f} "

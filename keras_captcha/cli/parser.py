@@ -19,7 +19,8 @@ def build_parser():
     train.add_argument(
         "--data",
         help="folder of images named by their label, or with a labels.csv "
-        "(default: data/captcha_images_v2, downloaded when absent)",
+        "(default: with --unlabeled none, the run learns from the pool alone; else "
+        "data/captcha_images_v2, downloaded when absent)",
     )
     train.add_argument("--out", default=DEFAULT_RUN, help=f"run folder (default {DEFAULT_RUN})")
     train.add_argument(
@@ -35,7 +36,8 @@ def build_parser():
     train.add_argument("--width", type=_positive_int, help="model input width")
     train.add_argument(
         "--unlabeled", metavar="DIR",
-        help="folder of unlabelled images of the same style (any file names) to self-train on",
+        help="folder of unlabelled images of the same style (any file names) to self-train on; "
+        "without --data, the start model's surest readings of it are the first labels",
     )
     train.add_argument(
         "--self-training-rounds", type=_positive_int, metavar="N",

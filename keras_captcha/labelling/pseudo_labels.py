@@ -4,11 +4,15 @@ No TensorFlow: the pool is listed and checked like a dataset
 (`samples.list_images`), and the readings come from any `Predictor`.
 """
 
+import collections
 import hashlib
 import pathlib
 
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.runtime.datasets import list_images
+
+#: A length counts as one the style draws when at least this share of the readings have it.
+COMMON_LENGTH_SHARE = 0.15
 
 
 def unlabelled_pool(folder, labelled, skip_bad=False):
@@ -45,3 +49,14 @@ def most_confident(paths, readings, lengths, fraction):
         if len(reading.text) in lengths
     )
     return [(path, text) for _, path, text in candidates[: round(fraction * len(paths))]]
+
+
+def common_lengths(texts):
+    """The lengths that at least `COMMON_LENGTH_SHARE` of the non-empty `texts` have.
+
+    What a run with no labels takes for the style's lengths: a site draws one
+    length or a few, and a misreading's length is scattered.
+    """
+    counts = collections.Counter(len(text) for text in texts if text)
+    total = sum(counts.values())
+    return {length for length, count in counts.items() if count >= COMMON_LENGTH_SHARE * total}

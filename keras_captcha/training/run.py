@@ -23,12 +23,13 @@ import typing
 
 from keras_captcha.core.answers import rule_for_labels
 from keras_captcha.core.config import CaptchaConfig
+from keras_captcha.core.errors import CaptchaError
 from keras_captcha.labelling import pseudo_labels
 from keras_captcha.runtime import datasets
 from keras_captcha.training import alphabet, distribute, warm_start
 from keras_captcha.training.options import TrainOptions, choose_init
 from keras_captcha.training.run_folder import prepare_run, write_split
-from keras_captcha.training.self_training import self_train
+from keras_captcha.training.self_training import self_train, start_model_labels
 from keras_captcha.training.trainer import train_round
 
 
@@ -48,6 +49,10 @@ class RunData(typing.NamedTuple):
 def train(data_dir, run_dir, options=None, callbacks=()):
     """Trains a captcha model on the images in `data_dir`, writing `run_dir`.
 
+    `data_dir` None with `options.unlabeled`: a run with no labels, which
+    starts from the start model's surest readings of the pool
+    (`keras_captcha.training.self_training.start_model_labels`).
+
     The steps: `prepare_data` (folders, checked samples, split, config,
     unlabelled pool), then `train_round` once, or once per round of
     `self_train` with `options.unlabeled`. `callbacks` are extra Keras
@@ -60,8 +65,8 @@ def train(data_dir, run_dir, options=None, callbacks=()):
     """
     options = options or TrainOptions()
     started = time.perf_counter()
-    run = prepare_data(data_dir, run_dir, options)
     strategy = distribute.make_strategy(options.strategy)  # before any TensorFlow op
+    run = prepare_data(data_dir, run_dir, options)
     if options.unlabeled:
         return self_train(run, options, strategy, callbacks, started)
     return train_round(run, options, strategy, callbacks, started)[1]
@@ -75,7 +80,12 @@ def prepare_data(data_dir, run_dir, options):
     """
     task = distribute.read_task(options.strategy)
     chief_run_dir = pathlib.Path(run_dir)
-    listed = datasets.list_samples(data_dir, skip_bad=options.skip_bad)
+    if data_dir is not None:
+        listed = datasets.list_samples(data_dir, skip_bad=options.skip_bad)
+    elif options.unlabeled:
+        listed = start_model_labels(options)
+    else:
+        raise CaptchaError("no labelled images: name a folder of them, or an unlabelled pool to learn from alone")
     train_samples, validation_samples = datasets.split_samples(
         listed, options.validation_fraction, options.seed
     )

@@ -5,20 +5,58 @@ unlabelled ones; each further round trains on the labelled images plus the
 readings it is surest of (`keras_captcha.labelling.pseudo_labels`). The
 rounds before the last are run folders of their own under `self_training/`;
 the last is the run folder itself. A killed run resumes after its last
-finished round.
+finished round. A run with no labels at all takes the start model's surest
+readings of the pool for them (`start_model_labels`).
 """
 
 import json
 import time
 
 from keras_captcha.core import run_files
+from keras_captcha.core.answers import answer, rule_for_labels
+from keras_captcha.core.errors import CaptchaError
 from keras_captcha.labelling import pseudo_labels
 from keras_captcha.runtime.datasets import write_samples
 from keras_captcha.runtime.preprocess import preprocess_batch
 from keras_captcha.training import distribute
 from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
+from keras_captcha.training.options import choose_init
 from keras_captcha.training.run_folder import prepare_run, write_split
 from keras_captcha.training.trainer import train_round
+
+#: The share of the pool whose start model readings a run with no labels takes as its labels.
+START_LABELS_FRACTION = 0.25
+
+
+def start_model_labels(options):
+    """`(path, text)` samples for a run with no labelled images: the start model's
+    surest readings of the pool `options.unlabeled`.
+
+    Of the readings of the pool's common lengths (`pseudo_labels.common_lengths`),
+    within `options.charset` when declared and with an answer under
+    `options.answer` when named, the surest `START_LABELS_FRACTION` of the
+    pool. The later rounds then read the rest as with labels. Raises
+    `CaptchaError` when there is no model to start from or no such reading.
+    """
+    init = choose_init(options, 0)
+    if not init:
+        raise CaptchaError(f"{options.unlabeled}: a run with no labelled images (no --data) starts from a "
+                           "trained model: the general reader (drop --init none, --height, --width) or --init MODEL")
+    rule = rule_for_labels(options.answer, [])
+    pool = pseudo_labels.unlabelled_pool(options.unlabeled, [], options.skip_bad)
+    readings = KerasPredictor(load_keras_model(init)).predict(pool)
+    usable = [
+        (path, reading) for path, reading in zip(pool, readings)
+        if (options.charset is None or set(reading.text) <= set(options.charset))
+        and (rule is None or answer(reading.text, rule) is not None)
+    ]
+    lengths = pseudo_labels.common_lengths([reading.text for _, reading in usable])
+    surest = pseudo_labels.most_confident([path for path, _ in usable], [r for _, r in usable], lengths, 1.0)
+    samples = surest[: round(START_LABELS_FRACTION * len(pool))]
+    if len(samples) < 2:
+        raise CaptchaError(f"{options.unlabeled}: the start model {init} reads too few of its images to learn from; "
+                           "label a few (--data)")
+    return samples
 
 
 def self_train(run, options, strategy, callbacks, started):

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from keras_captcha.core.errors import CaptchaError
-from keras_captcha.labelling.pseudo_labels import most_confident, unlabelled_pool
+from keras_captcha.labelling.pseudo_labels import common_lengths, most_confident, unlabelled_pool
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.decode import Reading
 
@@ -60,3 +60,9 @@ def test_the_surest_fraction_of_the_pool_of_labelled_lengths_is_kept():
     assert most_confident(paths, readings, {5}, 0.5) == [("c.png", "bcdea"), ("e.png", "deabc"), ("d.png", "cdeab")]
     assert len(most_confident(paths, readings, {5}, 1.0)) == 5  # "abc" has no labelled length
     assert most_confident(paths, readings, {3, 5}, 1 / 6) == [("b.png", "abc")]
+
+
+def test_the_common_lengths_are_those_of_a_large_share_of_the_readings():
+    texts = ["abcd"] * 6 + ["abcde"] * 3 + ["ab", "abcdefg", ""]
+    assert common_lengths(texts) == {4, 5}  # 2 and 7 are 1 of 11 each; the empty reading is no length
+    assert common_lengths([]) == set()

@@ -180,6 +180,30 @@ def test_a_resumed_self_training_run_reads_its_finished_rounds(tiny_dataset, tmp
     assert again["self_training"] == first["self_training"]
 
 
+def test_a_run_with_no_labels_learns_from_the_start_models_surest_readings_of_the_pool(tmp_path, capsys):
+    from keras_captcha.core.assets import shipped_base
+    from keras_captcha.runtime.datasets import list_samples
+    from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
+    from keras_captcha.zoo.generate import write_dataset
+    from keras_captcha.zoo.styles import STYLES
+
+    write_dataset(tmp_path / "pool", STYLES["plain"], count=40, seed=4, processes=1)
+    (tmp_path / "pool" / "labels.csv").unlink()
+    options = TrainOptions(epochs=1, batch_size=8, verbose=0, unlabeled=str(tmp_path / "pool"), self_training_rounds=1)
+    summary = train(None, tmp_path / "run", options)
+    assert summary["init"] == str(shipped_base())  # the general reader, as for a few labels
+    first = list_samples(tmp_path / "run" / "self_training" / "round0" / "train.csv")
+    first += list_samples(tmp_path / "run" / "validation.csv")
+    assert len(first) == 10 and summary["unlabelled_images"] == 30  # the surest quarter of the pool, the rest
+    pool = sorted(str(path) for path in (tmp_path / "pool").iterdir())
+    readings = dict(zip(pool, KerasPredictor(load_keras_model(shipped_base())).predict(pool)))
+    assert all(text == readings[path].text for path, text in first)
+    tenth = sorted((r.confidence for r in readings.values()), reverse=True)[9]
+    assert all(readings[path].confidence >= tenth for path, _ in first)
+    code, _, err = run_cli(capsys, "train", "--unlabeled", tmp_path / "pool", "--init", "none", "--out", tmp_path / "x")
+    assert code == 2 and "a run with no labelled images (no --data) starts from a trained model" in err
+
+
 def test_a_run_started_from_a_model_with_other_characters_keeps_its_network(trained_run, tmp_path):
     from keras_captcha.training.keras_predictor import load_keras_model
 
