@@ -11,8 +11,8 @@ general reader (`exported/base/model.keras`) and, with `--ddddocr`, by
 ddddocr 1.6.1's own model (in its own virtualenv; its reading is lowercased
 for sets whose labels have no capital letter). Then for each seed and each
 N of `--labels` (`all`: every label of a real set but the test split's, no
-pool) the default few-label command, `train --data LABELS --unlabeled POOL`
-(`--pool` unlabelled captchas of the same style, with `--answer` when
+pool; 0: the pool alone, no `--data`) the default few-label command,
+`train --data LABELS --unlabeled POOL` (`--pool` unlabelled captchas of the same style, with `--answer` when
 given), its reading accuracy on the test split (a label with a character
 the model lacks is a miss) and, for a model with an answer rule, its answer
 accuracy. The JSON is written after every run; the table (medians over the
@@ -29,6 +29,7 @@ import tempfile
 import time
 import zlib
 
+import numpy as np
 from keras_captcha.core.answers import answer
 from keras_captcha.core.assets import shipped_base
 from keras_captcha.runtime.datasets import list_samples, split_samples, write_samples
@@ -63,6 +64,8 @@ class ZooStyle:
         pool_dir = folder / "pool"
         write_dataset(pool_dir, self.style, pool, seed=_seed(self.name, "pool", seed))
         (pool_dir / "labels.csv").unlink()  # the pool is unlabelled
+        if not labels:
+            return pool_dir, []
         labelled = list_samples(write_dataset(folder / "labelled", self.style, labels, seed=_seed(self.name, "labels", seed)))
         return pool_dir, labelled
 
@@ -81,7 +84,10 @@ class RealSet:
         pool_dir.mkdir(parents=True)
         if labels == ALL:
             return pool_dir, self.rest
-        labelled, unlabelled = split_samples(self.rest, 1 - labels / len(self.rest), seed=seed)
+        if labels:
+            labelled, unlabelled = split_samples(self.rest, 1 - labels / len(self.rest), seed=seed)
+        else:
+            labelled, unlabelled = [], [self.rest[i] for i in np.random.default_rng(seed).permutation(len(self.rest))]
         for index, (path, _) in enumerate(unlabelled[:pool]):
             os.symlink(os.path.abspath(path), pool_dir / f"{index:06d}{pathlib.Path(path).suffix}")
         return pool_dir, labelled
@@ -108,8 +114,9 @@ def ddddocr_accuracy(python, test):
 
 def few_label_run(style, seed, labels, args, folder):
     pool_dir, labelled = style.training(seed, args.pool, labels, folder)
-    manifest = folder / "labelled.csv"
-    write_samples(manifest, labelled)
+    manifest = folder / "labelled.csv" if labelled else None  # none: the pool alone
+    if manifest:
+        write_samples(manifest, labelled)
     options = TrainOptions(unlabeled=str(pool_dir) if any(pool_dir.iterdir()) else None, verbose=0,
                            answer=args.answer, seed=seed)
     started = time.perf_counter()
@@ -206,7 +213,9 @@ def plot(results, path):
     for axis, style in zip(axes[0], styles):
         counts = [(labels, runs) for (s, reader, labels), runs in groups.items() if s == style and reader == "few-label"]
         top = max([c for c, _ in counts if c != ALL] + [1])
-        numeric = sorted((labels if labels != ALL else top * 4, labels, runs) for labels, runs in counts)
+        least = min([c for c, _ in counts if c not in (ALL, 0)] + [2])
+        positions = {ALL: top * 4, 0: least / 2}  # on the log axis: "all" past the largest, 0 before the least
+        numeric = sorted((positions.get(labels, labels), labels, runs) for labels, runs in counts)
         if numeric:
             axis.plot([x for x, _, _ in numeric],
                       [statistics.median(r["accuracy"] for r in runs) for _, _, runs in numeric],
