@@ -2,7 +2,9 @@
 
     python benchmarks/zoo.py [--count 10000] [--sheet docs/zoo.png]
 
-Per style: `--per-style` captchas drawn and encoded in this process. Then
+Per style: `--per-style` captchas drawn and encoded in this process, and
+the share of them with a glyph more than 30% off the canvas (a label naming
+a character no one can read; measured apart from the timing). Then
 `write_dataset` of `--count` mixed captchas (files and `labels.csv`) with one
 process per core. `--sheet` also writes the contact sheet of every style.
 Prints one JSON object.
@@ -13,6 +15,7 @@ import os
 import tempfile
 import time
 
+from keras_captcha.testing import glyph_cuts
 from keras_captcha.zoo.draw import encode
 from keras_captcha.zoo.generate import captcha, contact_sheet, write_dataset
 from keras_captcha.zoo.styles import MIXED, STYLES
@@ -34,7 +37,10 @@ def main():
     parser.add_argument("--per-style", type=int, default=500)
     parser.add_argument("--sheet", help="write the contact sheet here (a PNG)")
     args = parser.parse_args()
-    result = {"one_core": {style.name: per_second(style, args.per_style) for style in [*STYLES.values(), MIXED]}}
+    styles = [*STYLES.values(), MIXED]
+    result = {"one_core": {style.name: per_second(style, args.per_style) for style in styles},
+              "glyph_cut_share": {style.name: sum(cut > 0.3 for cut in glyph_cuts(style, args.per_style)) / args.per_style
+                                  for style in styles}}
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         write_dataset(folder, MIXED, args.count, seed=1)

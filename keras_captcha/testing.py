@@ -17,7 +17,9 @@ import struct
 import threading
 import uuid
 import zlib
+from unittest import mock
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 TINY_CHARSET = "abcde12"
@@ -142,3 +144,28 @@ def metric_total(text, name, **labels):
         if sample.name == name and all(sample.labels.get(key) == value for key, value in labels.items())
     ]
     return sum(values) if values else None
+
+
+def glyph_cuts(style, count, seed=0):
+    """For each of `count` zoo captchas of `style`: the largest share of one glyph's ink drawn off the canvas.
+
+    Watches every masked paste of `keras_captcha.zoo.draw` (a glyph is one);
+    a glyph off the edge leaves a label naming a character no one can read.
+    """
+    from keras_captcha.zoo.generate import captcha
+
+    paste, worst = Image.Image.paste, []
+
+    def measuring_paste(canvas, ink, box=None, mask=None):
+        if mask is not None:
+            ys, xs = np.nonzero(np.asarray(mask) > 40)
+            x, y = box
+            outside = (xs + x < 0) | (xs + x >= canvas.size[0]) | (ys + y < 0) | (ys + y >= canvas.size[1])
+            worst[-1] = max(worst[-1], float(outside.mean()) if len(xs) else 0.0)
+        return paste(canvas, ink, box, mask)
+
+    with mock.patch.object(Image.Image, "paste", measuring_paste):
+        for index in range(count):
+            worst.append(0.0)
+            captcha(style, seed, index)
+    return worst

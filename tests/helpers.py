@@ -20,6 +20,7 @@ from keras_captcha.testing import (  # noqa: F401  (re-exported for the tests)
     draw_captcha,
     encode_image,
     free_port,
+    glyph_cuts,
     metric_total,
     multipart_body,
     png_of_size,
