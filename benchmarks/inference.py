@@ -11,7 +11,8 @@ Prints JSON:
   quantisation included), and the runtime end to end: an image file on
   disk -> text (read, decode, preprocess, run, CTC-decode), one thread,
   median over `--runs` reads cycling through the dataset's files (the
-  ddddocr file: its bare run on the gray image ddddocr feeds it);
+  ddddocr file: its bare run on the gray image ddddocr feeds it, at
+  the size its `charsets.json` names);
 * `cli_predict`: `keras-captcha predict IMAGE` with the shipped model, as a
   user runs it: wall seconds (median of 5 runs) and peak memory (MB).
 """
@@ -32,7 +33,7 @@ from keras_captcha.export.savedmodel import DIR_NAME
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.images import read_pixels
 from keras_captcha.runtime.loading import open_predictor
-from keras_captcha.runtime.preprocess import to_gray
+from keras_captcha.runtime.preprocess import resize_bilinear, to_gray
 from keras_captcha.training.dataset import load_images
 from keras_captcha.training.keras_predictor import load_keras_model
 
@@ -112,7 +113,8 @@ def main():
             from keras_captcha.runtime.onnx import open_session  # the [onnx] extra
 
             session = open_session(path)
-            gray = to_gray(read_pixels(paths[0]))[None, None, ..., 0]
+            width, height = variant["image"]  # the size its charsets.json names, whatever the data's
+            gray = resize_bilinear(to_gray(read_pixels(paths[0])), height, width)[None, None, ..., 0]
             entry["single_image_ms_1_thread"] = median_ms(
                 lambda x: session.run(None, {session.get_inputs()[0].name: x}), [gray], args.runs, warmup=20
             )
