@@ -51,8 +51,9 @@ def export(model_path, out_dir, validation_samples=None, calibration_samples=Non
     left as it was.
     """
     model_path = pathlib.Path(model_path)
-    variants = variants or available_variants()
-    missing = [name for name in variants if name not in available_variants()]
+    available = available_variants()
+    variants = variants or available
+    missing = [name for name in variants if name not in available]
     if missing:
         raise CaptchaError(f'export: {", ".join(missing)} need the ONNX tools: pip install "keras-captcha[onnx]"')
     recognizer = load_keras_model(model_path)
