@@ -30,6 +30,7 @@ import time
 import zlib
 
 import numpy as np
+
 from keras_captcha.core.answers import answer
 from keras_captcha.core.assets import shipped_base
 from keras_captcha.runtime.datasets import list_samples, split_samples, write_samples

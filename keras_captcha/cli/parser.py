@@ -19,8 +19,8 @@ def build_parser():
     train.add_argument(
         "--data",
         help="folder of images named by their label, or with a labels.csv "
-        "(default: with --unlabeled none, the run learns from the pool alone; else "
-        "data/captcha_images_v2, downloaded when absent)",
+        "(default: none when --unlabeled is given, and the run learns from the pool alone; "
+        "else data/captcha_images_v2, downloaded when absent)",
     )
     train.add_argument("--out", default=DEFAULT_RUN, help=f"run folder (default {DEFAULT_RUN})")
     train.add_argument(
