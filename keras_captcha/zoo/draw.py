@@ -1,9 +1,10 @@
 """One zoo captcha: `draw(style, rng)` -> (PIL image, label, encoding).
 
-The steps, each sampled from the style: the text; a background; a colour
-per character against it; each glyph on a tile of its own (boxed or not),
-rotated and pasted left to right (overlapping when the spacing is below 1);
-lines, curves, dots and grids; a sine warp; 1-bit or JPEG encoding.
+The steps, each sampled from the style: the text; each glyph on a tile of
+its own (boxed or not), rotated, to be pasted left to right (overlapping
+when the spacing is below 1); a background, widened when the text needs it;
+a colour per character against it; lines, curves, dots and grids; a sine
+warp; 1-bit or JPEG encoding.
 """
 
 import colorsys
@@ -16,13 +17,20 @@ from PIL import Image, ImageDraw
 from keras_captcha.zoo.fonts import font_paths, load_font
 from keras_captcha.zoo.text import expression, random_text
 
+#: The smallest font size, as a share of the canvas height, that a long text is shrunk to. A text
+#: that needs more room widens the canvas instead, as a site sizes its canvas to its longest text:
+#: shrunk further, a 13-character expression drew 8-pixel glyphs no one could read.
+MIN_FONT_SIZE = 0.45
+
 
 def draw(style, rng, fonts=None):
     """One captcha of `style` -> `(image, label, encoding)`.
 
     `rng` is a `numpy.random.Generator`; `fonts` font paths (default: the
-    machine's). `image` is RGB, or mode "1" for a 1-bit one; `encoding` is
-    `{"format": "PNG"}` or `{"format": "JPEG", "quality": q}`, how to save it.
+    machine's). The canvas is `style.width` wide, or wider when the text
+    does not fit at `MIN_FONT_SIZE`. `image` is RGB, or mode "1" for a 1-bit
+    one; `encoding` is `{"format": "PNG"}` or `{"format": "JPEG", "quality": q}`,
+    how to save it.
     """
     fonts = fonts if fonts is not None else (font_paths() or (None,))
     width, height = int(rng.integers(*_span(style.width))), int(rng.integers(*_span(style.height)))
@@ -30,13 +38,15 @@ def draw(style, rng, fonts=None):
         label = expression(rng)
     else:
         label = random_text(rng, style.alphabet, int(rng.integers(*_span(style.length))))
-    background = str(rng.choice(style.background))
-    canvas, base = _background(background, width, height, rng)
-    inks = _inks(str(rng.choice(style.ink)), base, len(label), rng)
     font_choice = [fonts[int(rng.integers(len(fonts)))]] * len(label)
     if rng.random() < style.mixed_fonts:
         font_choice = [fonts[int(rng.integers(len(fonts)))] for _ in label]
-    _glyphs(canvas, label, inks, font_choice, style, rng)
+    tiles, spacing = _glyphs(label, font_choice, style, width, height, rng)
+    width = max(width, math.ceil(_extent(tiles, spacing) / 0.9))  # a margin as the size loop leaves
+    background = str(rng.choice(style.background))
+    canvas, base = _background(background, width, height, rng)
+    inks = _inks(str(rng.choice(style.ink)), base, len(label), rng)
+    _paste(canvas, tiles, inks, spacing, rng)
     _noise(canvas, style, inks, rng)
     if style.warp:
         canvas = _warp(canvas, style.warp * height * rng.random(), rng)
@@ -99,24 +109,36 @@ def _inks(kind, base, count, rng):
     return [_colour(rng.random(), rng.uniform(*band), rng.uniform(0, 0.6))] * count
 
 
-def _glyphs(canvas, label, inks, fonts, style, rng):
-    width, height = canvas.size
+def _glyphs(label, fonts, style, width, height, rng):
+    """The glyph tiles of `label` for a `width` x `height` canvas, and their spacing.
+
+    The font size is sampled from the style and shrunk, down to
+    `MIN_FONT_SIZE` of the height, until the upright glyphs fit; rotation
+    and boxes widen the tiles beyond that measure, so the row may still be
+    wider than `width` (`draw` widens the canvas), and tiles taller than the
+    canvas are shrunk to its height.
+    """
     size = max(int(height * rng.uniform(*style.font_size)) // 2 * 2, 8)  # even sizes: half the fonts to load
+    smallest = max(int(height * MIN_FONT_SIZE) // 2 * 2, 8)
     spacing = rng.uniform(*style.spacing)
     for _ in range(6):  # shrink until the text fits, measured before anything is drawn
         widths = [_glyph_width(char, load_font(font, size)) for char, font in zip(label, fonts)]
-        if sum(widths) * spacing <= width * 0.9 or size <= 8:
+        if sum(widths) * spacing <= width * 0.9 or size <= smallest:
             break
-        size = max(int(size * width * 0.88 / (sum(widths) * spacing)) // 2 * 2, 8)
-    tiles = _fit([_tile(char, load_font(font, size), style, rng) for char, font in zip(label, fonts)],
-                 spacing, width, height)
-    advances = [tile.size[0] * spacing for tile in tiles]
+        size = max(int(size * width * 0.88 / (sum(widths) * spacing)) // 2 * 2, smallest)
+    tiles = [_tile(char, load_font(font, size), style, rng) for char, font in zip(label, fonts)]
+    return _fit_height(tiles, height), spacing
+
+
+def _paste(canvas, tiles, inks, spacing, rng):
+    """Pastes the tiles left to right in their inks, at a random start and height jitter within the canvas."""
+    width, height = canvas.size
     x = rng.uniform(0, max(width - _extent(tiles, spacing), 0))
-    for tile, ink, advance in zip(tiles, inks, advances):
+    for tile, ink in zip(tiles, inks):
         top = (height - tile.size[1]) / 2 + rng.uniform(-0.12, 0.12) * height
         top = min(max(top, 0), height - tile.size[1])
         canvas.paste(Image.new("RGB", tile.size, ink), (int(x), int(top)), tile)
-        x += advance
+        x += tile.size[0] * spacing
 
 
 def _extent(tiles, spacing):
@@ -124,14 +146,9 @@ def _extent(tiles, spacing):
     return sum(tile.size[0] * spacing for tile in tiles[:-1]) + tiles[-1].size[0]
 
 
-def _fit(tiles, spacing, width, height):
-    """`tiles` shrunk alike, when needed, so that the row lies within the canvas.
-
-    The size loop in `_glyphs` measures upright glyphs; rotation and boxes
-    widen the tiles, and without this the last characters of a long text
-    would fall off the right edge while the label still names them.
-    """
-    scale = min(1.0, width / _extent(tiles, spacing), height / max(tile.size[1] for tile in tiles))
+def _fit_height(tiles, height):
+    """`tiles` shrunk alike, when needed, so that the tallest (rotated, boxed) one fits the canvas height."""
+    scale = min(1.0, height / max(tile.size[1] for tile in tiles))
     if scale == 1.0:
         return tiles
     return [tile.resize((max(int(tile.size[0] * scale), 1), max(int(tile.size[1] * scale), 1)), Image.BILINEAR)

@@ -1,13 +1,15 @@
 """The style zoo: seeded, within each style's ranges, readable by the runtime, written as a dataset train reads."""
 
 import re
+from unittest import mock
 
 import numpy as np
 import pytest
 
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.images import read_pixels
-from keras_captcha.zoo.draw import draw, encode
+from keras_captcha.zoo import draw as draw_module
+from keras_captcha.zoo.draw import MIN_FONT_SIZE, draw, encode
 from keras_captcha.zoo.generate import captcha, contact_sheet, generate, write_dataset
 from keras_captcha.zoo.styles import MIXED, STYLES
 from keras_captcha.zoo.text import OPERATORS, expression
@@ -32,7 +34,7 @@ def _image_and_encoding(style, seed, index):
 @pytest.mark.parametrize("style", [*STYLES.values(), MIXED], ids=lambda style: style.name)
 def test_every_style_stays_in_its_ranges_and_reads_back(style):
     for image, label, encoding in (captcha(style, 1, index) for index in range(30)):
-        assert style.width[0] <= image.size[0] <= style.width[1]
+        assert style.width[0] <= image.size[0]  # wider than the range only for a long text (below)
         assert style.height[0] <= image.size[1] <= style.height[1]
         if EXPRESSION.fullmatch(label) and style.arithmetic:
             continue
@@ -46,6 +48,20 @@ def test_every_glyph_lies_within_the_canvas(name):
     """Long, boxed, rotated texts: a glyph off the edge would make the label unreadable."""
     cuts = glyph_cuts(STYLES[name], 60, seed=5)
     assert len(cuts) == 60 and max(cuts) == 0.0
+
+
+def test_a_long_text_widens_the_canvas_instead_of_shrinking_below_the_smallest_font():
+    sizes, load_font = [], draw_module.load_font
+    style = STYLES["boxed_arithmetic"]
+    with mock.patch.object(draw_module, "load_font", lambda font, size: sizes.append(size) or load_font(font, size)):
+        images = []
+        for index in range(40):
+            sizes.clear()
+            image, label, _ = captcha(style, 3, index)
+            images.append(image)
+            assert min(sizes) >= int(image.size[1] * MIN_FONT_SIZE) // 2 * 2, label
+    assert any(image.size[0] > style.width[1] for image in images)  # some expressions needed more room
+    assert any(image.size[0] <= style.width[1] for image in images)
 
 
 def test_arithmetic_captchas_say_expressions():
