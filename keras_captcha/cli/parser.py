@@ -33,7 +33,9 @@ def build_parser():
     train.add_argument("--validation-split", type=_fraction, dest="validation_fraction")
     train.add_argument("--seed", type=int)
     train.add_argument("--height", type=_positive_int, help="model input height")
-    train.add_argument("--width", type=_positive_int, help="model input width")
+    train.add_argument(
+        "--width", type=_positive_int, help="model input width (also with --init: its weights fit any width)"
+    )
     train.add_argument(
         "--unlabeled", metavar="DIR",
         help="folder of unlabelled images of the same style (any file names) to self-train on; "

@@ -93,7 +93,8 @@ def learning_rate_schedule(options, steps_per_epoch):
 
 def choose_init(options, train_images):
     """The model a run starts from: `options.init`, or for `AUTO_INIT` the shipped
-    pretrained base when the set is small and the network the default one, else None (scratch).
+    pretrained base when the set is small and the network the default one (of any
+    width), else None (scratch).
 
     Small: fewer than `MIN_STEPS / DEFAULT_EPOCHS` steps an epoch at
     `options.batch_size`, the sets whose schedule `resolve_schedule` stretches.
@@ -104,4 +105,5 @@ def choose_init(options, train_images):
         return options.init or None
     small = math.ceil(train_images / options.batch_size) * DEFAULT_EPOCHS < MIN_STEPS
     base = shipped_base()
-    return str(base) if small and base and not options.model else None
+    network = set(options.model) - {"width"}  # a model of any width starts from the base's weights
+    return str(base) if small and base and not network else None

@@ -39,16 +39,18 @@ def init_config(path, charset, requested):
     """The run's config: the init model's at `path` with `charset`.
 
     `requested` holds config fields the user asked for (`--height`,
-    `--width`); one that differs from the model's is a `CaptchaError`.
+    `--width`). The width is taken: the conv blocks and the GRU apply
+    the same weights along it, so the model's weights fit any width. Any
+    other field that differs from the model's is a `CaptchaError`.
     """
     config = read_init_config(path)
     differing = [
         f"{name} {getattr(config, name)}, not {value}"
-        for name, value in requested.items() if getattr(config, name) != value
+        for name, value in requested.items() if name != "width" and getattr(config, name) != value
     ]
     if differing:
         raise CaptchaError(f"{path}: its {'; '.join(differing)} as asked; drop the option or --init another model")
-    return dataclasses.replace(config, charset=charset)
+    return dataclasses.replace(config, charset=charset, width=requested.get("width", config.width))
 
 
 def copy_weights(source, target):

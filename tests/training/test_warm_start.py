@@ -57,3 +57,10 @@ def test_the_output_layer_is_copied_by_character_and_new_characters_start_fresh(
     for layer in ("conv1", "projection", "bigru1"):
         for copied, original in zip(target.get_layer(layer).get_weights(), source.get_layer(layer).get_weights()):
             np.testing.assert_array_equal(copied, original)
+
+
+def test_a_width_asked_for_is_taken_as_the_weights_do_not_depend_on_it(trained_run):
+    run_dir, _ = trained_run
+    saved = read_init_config(run_dir / "model.keras")
+    config = init_config(run_dir / "model.keras", saved.charset, {"width": saved.width + 64})
+    assert config.width == saved.width + 64 and config.replace(width=saved.width) == saved
