@@ -8,6 +8,7 @@ import collections
 import hashlib
 import pathlib
 
+from keras_captcha.core.answers import answer
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.runtime.datasets import list_images
 
@@ -34,11 +35,12 @@ def _digest(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).digest()
 
 
-def most_confident(paths, readings, lengths, fraction):
+def most_confident(paths, readings, lengths, fraction, rule=None):
     """`(path, text)` samples of the surest `fraction` of the `readings` of `paths`.
 
     Only texts of one of the labelled `lengths` count (a captcha style's
-    lengths are few); of those, the `round(fraction * len(paths))` most
+    lengths are few), and with an answer `rule` (`keras_captcha.core.answers`)
+    only texts it answers (a misread `14++8` teaches nothing); of those, the `round(fraction * len(paths))` most
     confident are kept (ties by path). A rank rather than a confidence
     threshold: a model trained on few labels is under-confident, and by how
     much varies from run to run (benchmarks/RESULTS.md).
@@ -46,7 +48,7 @@ def most_confident(paths, readings, lengths, fraction):
     candidates = sorted(
         (-reading.confidence, path, reading.text)
         for path, reading in zip(paths, readings)
-        if len(reading.text) in lengths
+        if len(reading.text) in lengths and (rule is None or answer(reading.text, rule) is not None)
     )
     return [(path, text) for _, path, text in candidates[: round(fraction * len(paths))]]
 

@@ -91,7 +91,7 @@ def self_train(run, options, strategy, callbacks, started):
             predictor = KerasPredictor(recognizer)
             readings = predictor.decode(predictor.probabilities(images))
             fraction = (index + 1) / options.self_training_rounds
-            pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction)
+            pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction, run.config.answer)
             init = recognizer
     summary.update(
         seconds=round(time.perf_counter() - started, 1), init=run.init,

@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 
+from keras_captcha.core.answers import RULES
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.labelling.pseudo_labels import common_lengths, most_confident, unlabelled_pool
 from keras_captcha.runtime.datasets import list_samples
@@ -60,6 +61,14 @@ def test_the_surest_fraction_of_the_pool_of_labelled_lengths_is_kept():
     assert most_confident(paths, readings, {5}, 0.5) == [("c.png", "bcdea"), ("e.png", "deabc"), ("d.png", "cdeab")]
     assert len(most_confident(paths, readings, {5}, 1.0)) == 5  # "abc" has no labelled length
     assert most_confident(paths, readings, {3, 5}, 1 / 6) == [("b.png", "abc")]
+
+
+def test_with_an_answer_rule_only_readings_it_answers_are_pseudo_labels():
+    paths = ["a.png", "b.png", "c.png", "d.png"]
+    readings = [_reading("14+8", 0.9), _reading("14++", 0.99), _reading("3x12", 0.8), _reading("7=?3", 0.95)]
+    assert most_confident(paths, readings, {4}, 1.0) == [("b.png", "14++"), ("d.png", "7=?3"), ("a.png", "14+8"),
+                                                         ("c.png", "3x12")]
+    assert most_confident(paths, readings, {4}, 1.0, RULES["arithmetic"]) == [("a.png", "14+8"), ("c.png", "3x12")]
 
 
 def test_the_common_lengths_are_those_of_a_large_share_of_the_readings():
