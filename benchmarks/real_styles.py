@@ -2,7 +2,7 @@
 
     python benchmarks/real_styles.py --real captcha_images_v2 henan_digits lzu_digits rkn_securimage \\
         --styles colour_chars crossing_curves --labels 25 50 all --seeds 101 102 103 --ddddocr \\
-        [--answer arithmetic] [--width W] [--out benchmarks/results/real_styles.json] [--plot docs/real_styles.png]
+        [--answer arithmetic] [--epochs N] [--height H] [--width W] [--out benchmarks/results/real_styles.json] [--plot docs/real_styles.png]
 
 For each style: a fixed test split of `--test` captchas that no run sees
 (a real set, under KERAS_CAPTCHA_DATASETS: a split of its labels with seed
@@ -113,19 +113,25 @@ def ddddocr_accuracy(python, test):
     return {"accuracy": score([label for _, label in test], readings)[0], "test_images": len(test)}
 
 
+def input_size(args):
+    """The `TrainOptions.model` fields `--height` and `--width` ask for."""
+    return {name: getattr(args, name) for name in ("height", "width") if getattr(args, name)}
+
+
 def few_label_run(style, seed, labels, args, folder):
     pool_dir, labelled = style.training(seed, args.pool, labels, folder)
     manifest = folder / "labelled.csv" if labelled else None  # none: the pool alone
     if manifest:
         write_samples(manifest, labelled)
     options = TrainOptions(unlabeled=str(pool_dir) if any(pool_dir.iterdir()) else None, verbose=0,
-                           answer=args.answer, seed=seed, model={"width": args.width} if args.width else {})
+                           answer=args.answer, seed=seed, model=input_size(args), epochs=args.epochs)
     started = time.perf_counter()
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
     predictor = KerasPredictor(load_keras_model(summary["model"]))
     return {**accuracy_of(predictor, style.test, predictor.config.answer), "seconds": round(seconds, 1),
-            "labelled": len(labelled), "width": predictor.config.width}
+            "labelled": len(labelled), "height": predictor.config.height, "width": predictor.config.width,
+            "val_accuracy": summary["val_accuracy"]}
 
 
 def main():
@@ -137,6 +143,8 @@ def main():
     parser.add_argument("--test", type=int, default=200)
     parser.add_argument("--pool", type=int, default=1000)
     parser.add_argument("--answer", help="the answer rule of the runs (arithmetic)")
+    parser.add_argument("--epochs", type=int, help="the runs' epochs (train --epochs; default: the schedule's own)")
+    parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")
     parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's)")
     parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")
     parser.add_argument("--out", default="benchmarks/results/real_styles.json")
