@@ -41,9 +41,9 @@ def most_confident(paths, readings, lengths, fraction, rule=None):
     Only texts of one of the labelled `lengths` count (a captcha style's
     lengths are few), and with an answer `rule` (`keras_captcha.core.answers`)
     only texts it answers (a misread `14++8` teaches nothing); of those, the
-    `round(fraction * len(paths))` most confident are kept (ties by path). A rank rather than a confidence
-    threshold: a model trained on few labels is under-confident, and by how
-    much varies from run to run (benchmarks/RESULTS.md).
+    `round(fraction * len(paths))` most confident are kept (ties by path). A
+    rank rather than a confidence threshold: a model trained on few labels is
+    under-confident, and by how much varies from run to run (benchmarks/RESULTS.md).
     """
     candidates = sorted(
         (-reading.confidence, path, reading.text)
