@@ -7,6 +7,7 @@ import typing
 import keras
 
 from keras_captcha.core.assets import shipped_base
+from keras_captcha.training.warm_start import WEIGHT_FREE_FIELDS
 
 #: Epochs of a run on the full 936-image set (27 steps each at batch 32).
 DEFAULT_EPOCHS = 20
@@ -105,5 +106,5 @@ def choose_init(options, train_images):
         return options.init or None
     small = math.ceil(train_images / options.batch_size) * DEFAULT_EPOCHS < MIN_STEPS
     base = shipped_base()
-    network = set(options.model) - {"width"}  # a model of any width starts from the base's weights
+    network = set(options.model) - set(WEIGHT_FREE_FIELDS)  # fields the base's weights fit any value of
     return str(base) if small and base and not network else None

@@ -19,6 +19,9 @@ from keras_captcha.core.errors import CaptchaError
 
 #: The layer whose units are the classes: the one mapped by character.
 OUTPUT_LAYER = "logits"
+#: Config fields a run may set whatever the start model's: the conv blocks and the GRU apply
+#: the same weights along the width, so the weights fit any width.
+WEIGHT_FREE_FIELDS = ("width",)
 def read_init_config(path):
     """The `CaptchaConfig` saved in the `.keras` file of a `CaptchaRecognizer`, read without TensorFlow.
 
@@ -39,18 +42,18 @@ def init_config(path, charset, requested):
     """The run's config: the init model's at `path` with `charset`.
 
     `requested` holds config fields the user asked for (`--height`,
-    `--width`). The width is taken: the conv blocks and the GRU apply
-    the same weights along it, so the model's weights fit any width. Any
-    other field that differs from the model's is a `CaptchaError`.
+    `--width`). Those of `WEIGHT_FREE_FIELDS` are taken; any other that
+    differs from the model's is a `CaptchaError`.
     """
     config = read_init_config(path)
     differing = [
         f"{name} {getattr(config, name)}, not {value}"
-        for name, value in requested.items() if name != "width" and getattr(config, name) != value
+        for name, value in requested.items() if name not in WEIGHT_FREE_FIELDS and getattr(config, name) != value
     ]
     if differing:
         raise CaptchaError(f"{path}: its {'; '.join(differing)} as asked; drop the option or --init another model")
-    return dataclasses.replace(config, charset=charset, width=requested.get("width", config.width))
+    free = {name: value for name, value in requested.items() if name in WEIGHT_FREE_FIELDS}
+    return dataclasses.replace(config, charset=charset, **free)
 
 
 def copy_weights(source, target):
