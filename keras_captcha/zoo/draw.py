@@ -21,6 +21,8 @@ from keras_captcha.zoo.text import expression, random_text
 #: that needs more room widens the canvas instead, as a site sizes its canvas to its longest text:
 #: shrunk further, a 13-character expression drew 8-pixel glyphs no one could read.
 MIN_FONT_SIZE = 0.45
+#: The share of the canvas width a text fills at most, before it shrinks or the canvas widens.
+FILL = 0.9
 
 
 def draw(style, rng, fonts=None):
@@ -42,7 +44,7 @@ def draw(style, rng, fonts=None):
     if rng.random() < style.mixed_fonts:
         font_choice = [fonts[int(rng.integers(len(fonts)))] for _ in label]
     tiles, spacing = _glyphs(label, font_choice, style, width, height, rng)
-    width = max(width, math.ceil(_extent(tiles, spacing) / 0.9))  # a margin as the size loop leaves
+    width = max(width, math.ceil(_extent(tiles, spacing) / FILL))
     background = str(rng.choice(style.background))
     canvas, base = _background(background, width, height, rng)
     inks = _inks(str(rng.choice(style.ink)), base, len(label), rng)
@@ -119,15 +121,20 @@ def _glyphs(label, fonts, style, width, height, rng):
     canvas are shrunk to its height.
     """
     size = max(int(height * rng.uniform(*style.font_size)) // 2 * 2, 8)  # even sizes: half the fonts to load
-    smallest = max(int(height * MIN_FONT_SIZE) // 2 * 2, 8)
+    smallest = smallest_font_size(height)
     spacing = rng.uniform(*style.spacing)
     for _ in range(6):  # shrink until the text fits, measured before anything is drawn
         widths = [_glyph_width(char, load_font(font, size)) for char, font in zip(label, fonts)]
-        if sum(widths) * spacing <= width * 0.9 or size <= smallest:
+        if sum(widths) * spacing <= width * FILL or size <= smallest:
             break
         size = max(int(size * width * 0.88 / (sum(widths) * spacing)) // 2 * 2, smallest)
     tiles = [_tile(char, load_font(font, size), style, rng) for char, font in zip(label, fonts)]
     return _fit_height(tiles, height), spacing
+
+
+def smallest_font_size(height):
+    """The font size, in pixels, below which `draw` widens a canvas `height` tall instead of shrinking its text."""
+    return max(int(height * MIN_FONT_SIZE) // 2 * 2, 8)  # even, as every sampled size
 
 
 def _paste(canvas, tiles, inks, spacing, rng):

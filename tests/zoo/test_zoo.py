@@ -9,7 +9,7 @@ import pytest
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.images import read_pixels
 from keras_captcha.zoo import draw as draw_module
-from keras_captcha.zoo.draw import MIN_FONT_SIZE, draw, encode
+from keras_captcha.zoo.draw import draw, encode, smallest_font_size
 from keras_captcha.zoo.generate import captcha, contact_sheet, generate, write_dataset
 from keras_captcha.zoo.styles import MIXED, STYLES
 from keras_captcha.zoo.text import OPERATORS, expression
@@ -59,7 +59,7 @@ def test_a_long_text_widens_the_canvas_instead_of_shrinking_below_the_smallest_f
             sizes.clear()
             image, label, _ = captcha(style, 3, index)
             images.append(image)
-            assert min(sizes) >= int(image.size[1] * MIN_FONT_SIZE) // 2 * 2, label
+            assert min(sizes) >= smallest_font_size(image.size[1]), label
     assert any(image.size[0] > style.width[1] for image in images)  # some expressions needed more room
     assert any(image.size[0] <= style.width[1] for image in images)
 
