@@ -33,7 +33,8 @@ class TrainOptions:
 
     `unlabeled` (a folder of images, any names) adds `self_training_rounds`
     rounds that train on the labelled images plus the surest pseudo-labels:
-    round k of n takes the surest k/n of the unlabelled images. `init` (a
+    round k of n takes the surest k/n of the unlabelled images, of those whose reading a
+    small shift does not change (`pseudo_labels.stable_readings`). `init` (a
     `.keras` model) starts from a trained model's weights, its output mapped
     by character; None starts from scratch; `AUTO_INIT` (the default) lets
     `choose_init` pick. `answer` names the answer rule the model carries

@@ -2,7 +2,8 @@
 
 A first round learns from the labelled images alone and reads the
 unlabelled ones; each further round trains on the labelled images plus the
-readings it is surest of (`keras_captcha.labelling.pseudo_labels`). The
+readings it is surest of, of those that a small shift of the image does not
+change (`keras_captcha.labelling.pseudo_labels`). The
 rounds before the last are run folders of their own under `self_training/`;
 the last is the run folder itself. A killed run resumes after its last
 finished round. A run with no labels at all takes the start model's surest
@@ -88,10 +89,11 @@ def self_train(run, options, strategy, callbacks, started):
             {"round": index, "pseudo_labels": len(pseudo), "val_accuracy": summary["val_accuracy"]}
         )
         if index < options.self_training_rounds:
-            predictor = KerasPredictor(recognizer)
-            readings = predictor.decode(predictor.probabilities(images))
+            readings, stable = pseudo_labels.stable_readings(KerasPredictor(recognizer), images)
             fraction = (index + 1) / options.self_training_rounds
-            pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction, run.config.answer)
+            pseudo = pseudo_labels.most_confident(
+                run.unlabelled, readings, lengths, fraction, run.config.answer, stable
+            )
             init = recognizer
     summary.update(
         seconds=round(time.perf_counter() - started, 1), init=run.init,

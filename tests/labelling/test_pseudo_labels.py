@@ -2,11 +2,14 @@
 
 import shutil
 
+import numpy as np
 import pytest
 
 from keras_captcha.core.answers import RULES
 from keras_captcha.core.errors import CaptchaError
-from keras_captcha.labelling.pseudo_labels import common_lengths, most_confident, unlabelled_pool
+from keras_captcha.labelling.pseudo_labels import (
+    common_lengths, most_confident, shift_images, stable_readings, unlabelled_pool,
+)
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.decode import Reading
 
@@ -75,3 +78,37 @@ def test_the_common_lengths_are_those_of_a_large_share_of_the_readings():
     texts = ["abcd"] * 6 + ["abcde"] * 3 + ["ab", "abcdefg", ""]
     assert common_lengths(texts) == {4, 5}  # 2 and 7 are 1 of 11 each; the empty reading is no length
     assert common_lengths([]) == set()
+
+
+def test_shifted_images_move_and_repeat_their_edges():
+    images = np.arange(12, dtype=np.float32).reshape(1, 3, 4, 1)
+    right_down = shift_images(images, 1, 1)[0, :, :, 0]
+    assert right_down.tolist() == [[0, 0, 1, 2], [0, 0, 1, 2], [4, 4, 5, 6]]
+    left_up = shift_images(images, -2, -1)[0, :, :, 0]
+    assert left_up.tolist() == [[6, 7, 7, 7], [10, 11, 11, 11], [10, 11, 11, 11]]
+    assert shift_images(images, 0, 0).tolist() == images.tolist()
+
+
+class _LeftColumnReader:
+    """A predictor whose reading of an image is "a" when its first column is dark, else "b"."""
+
+    def probabilities(self, images):
+        return images[:, 0, 0, 0]
+
+    def decode(self, probabilities):
+        return [_reading("a" if value < 0.5 else "b", 0.9) for value in probabilities]
+
+
+def test_a_reading_that_a_small_shift_changes_is_not_stable():
+    steady = np.zeros((32, 128, 1), np.float32)  # dark everywhere: any shift reads "a"
+    edge = np.ones((32, 128, 1), np.float32)
+    edge[:, :2] = 0.0  # dark in the first two columns only: shifted left by 3, it reads "b"
+    readings, stable = stable_readings(_LeftColumnReader(), np.stack([steady, edge]))
+    assert [reading.text for reading in readings] == ["a", "a"]
+    assert stable == [True, False]
+
+
+def test_only_stable_readings_are_pseudo_labels():
+    paths = ["a.png", "b.png", "c.png"]
+    readings = [_reading("abc", 0.9), _reading("bcd", 0.99), _reading("cde", 0.5)]
+    assert most_confident(paths, readings, {3}, 1.0, stable=[True, False, True]) == [("a.png", "abc"), ("c.png", "cde")]
