@@ -23,6 +23,11 @@ from keras_captcha.zoo.text import expression, random_text
 MIN_FONT_SIZE = 0.45
 #: The share of the canvas width a text fills at most, before it shrinks or the canvas widens.
 FILL = 0.9
+#: Glyphs that are one another turned by 45 degrees: `+`, and `x` or `×`. Turned by 22.5 degrees
+#: either is half the other, and no one can tell which the label names, so they turn at most
+#: `TURN_ALIKE_ROTATION` degrees (a style's rotation range, scaled down), as sites that draw them do.
+TURN_ALIKE = "+x×"
+TURN_ALIKE_ROTATION = 10.0
 
 
 def draw(style, rng, fonts=None):
@@ -176,8 +181,17 @@ def _tile(char, font, style, rng):
     pen.text((pad - left, pad - top), char, fill=255, font=font)
     if rng.random() < style.boxes:
         pen.rectangle((0, 0, tile.size[0] - 1, tile.size[1] - 1), outline=255, width=max(pad // 2, 1))
-    angle = rng.uniform(-style.rotation, style.rotation)
+    angle = turn(char, style, rng)
     return tile.rotate(angle, resample=Image.BILINEAR, expand=True) if angle else tile
+
+
+def turn(char, style, rng):
+    """The angle, in degrees, one glyph of `char` is turned: uniform within the style's rotation,
+    or within `TURN_ALIKE_ROTATION` for a glyph of `TURN_ALIKE`."""
+    angle = rng.uniform(-style.rotation, style.rotation)
+    if char in TURN_ALIKE and style.rotation > TURN_ALIKE_ROTATION:
+        angle *= TURN_ALIKE_ROTATION / style.rotation
+    return angle
 
 
 def _noise(canvas, style, inks, rng):

@@ -14,8 +14,9 @@ FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
 #: Characters every font the zoo uses must draw.
 REQUIRED = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+-=?"
 #: Families left out: symbols, or glyphs no captcha uses. D050000L is URW's Dingbats, whose
-#: pictures sit at the Latin letters' code points.
-SKIPPED = ("Math", "Symbol", "Emoji", "Dingbat", "D050000L", "ExtraLight")
+#: pictures sit at the Latin letters' code points. Hairline, thin and extra-light weights draw
+#: strokes under a pixel wide at captcha sizes: glyphs no one, and no label, could read.
+SKIPPED = ("Math", "Symbol", "Emoji", "Dingbat", "D050000L", "ExtraLight", "Thin", "Hairline")
 
 
 @functools.lru_cache(maxsize=1)

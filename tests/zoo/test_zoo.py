@@ -9,7 +9,7 @@ import pytest
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.images import read_pixels
 from keras_captcha.zoo import draw as draw_module
-from keras_captcha.zoo.draw import draw, encode, smallest_font_size
+from keras_captcha.zoo.draw import TURN_ALIKE, TURN_ALIKE_ROTATION, draw, encode, smallest_font_size, turn
 from keras_captcha.zoo.generate import captcha, contact_sheet, generate, write_dataset
 from keras_captcha.zoo.styles import MIXED, STYLES
 from keras_captcha.zoo.text import OPERATORS, expression
@@ -62,6 +62,15 @@ def test_a_long_text_widens_the_canvas_instead_of_shrinking_below_the_smallest_f
             assert min(sizes) >= smallest_font_size(image.size[1]), label
     assert any(image.size[0] > style.width[1] for image in images)  # some expressions needed more room
     assert any(image.size[0] <= style.width[1] for image in images)
+
+
+def test_plus_and_times_turn_too_little_to_be_read_as_each_other():
+    style, rng = STYLES["boxed_arithmetic"], np.random.default_rng(0)
+    assert style.rotation > TURN_ALIKE_ROTATION
+    alike = [abs(turn(char, style, rng)) for char in TURN_ALIKE * 300]
+    others = [abs(turn(char, style, rng)) for char in "0123456789-=?*" * 60]
+    assert max(alike) <= TURN_ALIKE_ROTATION < max(others) <= style.rotation
+    assert max(alike) > 0.9 * TURN_ALIKE_ROTATION  # the whole narrower range, not one angle
 
 
 def test_arithmetic_captchas_say_expressions():
