@@ -34,9 +34,10 @@ def start_model_labels(options):
     surest readings of the pool `options.unlabeled`.
 
     Of the readings of the pool's common lengths (`pseudo_labels.common_lengths`),
-    within `options.charset` when declared and with an answer under
-    `options.answer` when named, the surest `START_LABELS_FRACTION` of the
-    pool. The later rounds then read the rest as with labels. Raises
+    within `options.charset` when declared, with an answer under
+    `options.answer` when named, and stable under a small shift
+    (`pseudo_labels.stable_readings`), the surest `START_LABELS_FRACTION` of
+    the pool. The later rounds then read the rest as with labels. Raises
     `CaptchaError` when there is no model to start from or no such reading.
     """
     init = choose_init(options, 0)
@@ -45,14 +46,18 @@ def start_model_labels(options):
                            "trained model: the general reader (drop --init none, --height, --width) or --init MODEL")
     rule = rule_for_labels(options.answer, [])
     pool = pseudo_labels.unlabelled_pool(options.unlabeled, [], options.skip_bad)
-    readings = KerasPredictor(load_keras_model(init)).predict(pool)
+    recognizer = load_keras_model(init)
+    readings, stable = pseudo_labels.stable_readings(
+        KerasPredictor(recognizer), preprocess_batch(pool, recognizer.config)
+    )
     usable = [
-        (path, reading) for path, reading in zip(pool, readings)
+        (path, reading, steady) for path, reading, steady in zip(pool, readings, stable)
         if (options.charset is None or set(reading.text) <= set(options.charset))
         and (rule is None or answer(reading.text, rule) is not None)
     ]
-    lengths = pseudo_labels.common_lengths([reading.text for _, reading in usable])
-    surest = pseudo_labels.most_confident([path for path, _ in usable], [r for _, r in usable], lengths, 1.0)
+    paths, usable_readings, usable_stable = zip(*usable) if usable else ((), (), ())
+    lengths = pseudo_labels.common_lengths([reading.text for reading in usable_readings])
+    surest = pseudo_labels.most_confident(paths, usable_readings, lengths, 1.0, stable=list(usable_stable))
     samples = surest[: round(START_LABELS_FRACTION * len(pool))]
     if len(samples) < 2:
         raise CaptchaError(f"{options.unlabeled}: the start model {init} reads too few of its images to learn from; "
