@@ -8,6 +8,7 @@ warp; 1-bit or JPEG encoding.
 """
 
 import colorsys
+import functools
 import io
 import math
 
@@ -168,19 +169,40 @@ def _fit_height(tiles, height):
 
 
 def _glyph_width(char, font):
-    left, top, right, bottom = font.getbbox(char)
-    return right - left + 2 * max((bottom - top) // 6, 2)
+    left, top, right, bottom = _bbox(char, font)
+    return right - left + 2 * _margin(bottom - top)
+
+
+def _margin(glyph_height):
+    """The blank around a glyph on its tile: a sixth of its height, at least 2 pixels."""
+    return max(glyph_height // 6, 2)
+
+
+@functools.lru_cache(maxsize=65536)
+def _bbox(char, font):
+    """`font.getbbox(char)` of a loaded font, measured once."""
+    return font.getbbox(char)
+
+
+@functools.lru_cache(maxsize=16384)
+def _glyph_mask(char, font):
+    """An upright "L" mask of one glyph of a loaded `font` with its `_margin`, drawn once: a stream
+    draws the same glyph at the same size again and again. Shared, so never drawn on."""
+    left, top, right, bottom = _bbox(char, font)
+    margin = _margin(bottom - top)
+    mask = Image.new("L", (right - left + 2 * margin, bottom - top + 2 * margin), 0)
+    ImageDraw.Draw(mask).text((margin - left, margin - top), char, fill=255, font=font)
+    return mask
 
 
 def _tile(char, font, style, rng):
     """An "L" mask of one glyph (in a box, sometimes), rotated."""
-    left, top, right, bottom = font.getbbox(char)
-    pad = max((bottom - top) // 6, 2)
-    tile = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
-    pen = ImageDraw.Draw(tile)
-    pen.text((pad - left, pad - top), char, fill=255, font=font)
+    tile = _glyph_mask(char, font)
     if rng.random() < style.boxes:
-        pen.rectangle((0, 0, tile.size[0] - 1, tile.size[1] - 1), outline=255, width=max(pad // 2, 1))
+        left, top, right, bottom = _bbox(char, font)
+        tile = tile.copy()
+        ImageDraw.Draw(tile).rectangle((0, 0, tile.size[0] - 1, tile.size[1] - 1), outline=255,
+                                       width=max(_margin(bottom - top) // 2, 1))
     angle = turn(char, style, rng)
     return tile.rotate(angle, resample=Image.BILINEAR, expand=True) if angle else tile
 
