@@ -24,9 +24,9 @@ from keras_captcha.zoo.text import expression, random_text
 MIN_FONT_SIZE = 0.45
 #: The share of the canvas width a text fills at most, before it shrinks or the canvas widens.
 FILL = 0.9
-#: Glyphs that are one another turned by 45 degrees: `+`, and `x` or `×`. Turned by 22.5 degrees
-#: either is half the other, and no one can tell which the label names, so they turn at most
-#: `TURN_ALIKE_ROTATION` degrees (a style's rotation range, scaled down), as sites that draw them do.
+#: Glyphs that are one another turned by 45 degrees: `+`, and `x` or `×`. Turned 22.5 degrees,
+#: either is halfway to the other and no one can tell which the label names, so these turn at
+#: most `TURN_ALIKE_ROTATION` degrees (the style's rotation range, scaled down to it).
 TURN_ALIKE = "+x×"
 TURN_ALIKE_ROTATION = 10.0
 
