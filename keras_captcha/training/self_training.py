@@ -51,14 +51,13 @@ def start_model_labels(options):
         KerasPredictor(recognizer), preprocess_batch(pool, recognizer.config)
     )
     usable = [
-        (path, reading, steady) for path, reading, steady in zip(pool, readings, stable)
-        if (options.charset is None or set(reading.text) <= set(options.charset))
+        (options.charset is None or set(reading.text) <= set(options.charset))
         and (rule is None or answer(reading.text, rule) is not None)
+        for reading in readings
     ]
-    paths, usable_readings, usable_stable = zip(*usable) if usable else ((), (), ())
-    lengths = pseudo_labels.common_lengths([reading.text for reading in usable_readings])
-    surest = pseudo_labels.most_confident(paths, usable_readings, lengths, 1.0, stable=list(usable_stable))
-    samples = surest[: round(START_LABELS_FRACTION * len(pool))]
+    lengths = pseudo_labels.common_lengths([reading.text for reading, ok in zip(readings, usable) if ok])
+    usable_and_stable = [ok and kept for ok, kept in zip(usable, stable)]
+    samples = pseudo_labels.most_confident(pool, readings, lengths, START_LABELS_FRACTION, stable=usable_and_stable)
     if len(samples) < 2:
         raise CaptchaError(f"{options.unlabeled}: the start model {init} reads too few of its images to learn from; "
                            "label a few (--data)")
