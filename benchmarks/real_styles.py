@@ -46,6 +46,8 @@ from common import ddddocr_python, ddddocr_read
 
 #: The `--labels` value that trains on every label of a real set but its test split.
 ALL = "all"
+#: The default `--test` and `--pool` sizes (`benchmarks/start_labels.py` reads the same pools).
+TEST_IMAGES, POOL_IMAGES = 200, 1000
 
 
 def _seed(*parts):
@@ -140,8 +142,8 @@ def main():
     parser.add_argument("--real", nargs="*", default=[], help="shared real sets under KERAS_CAPTCHA_DATASETS")
     parser.add_argument("--labels", nargs="*", default=["25", "50"], help=f"label counts, or {ALL}")
     parser.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
-    parser.add_argument("--test", type=int, default=200)
-    parser.add_argument("--pool", type=int, default=1000)
+    parser.add_argument("--test", type=int, default=TEST_IMAGES)
+    parser.add_argument("--pool", type=int, default=POOL_IMAGES)
     parser.add_argument("--answer", help="the answer rule of the runs (arithmetic)")
     parser.add_argument("--epochs", type=int, help="the runs' epochs (train --epochs; default: the schedule's own)")
     parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")

@@ -23,7 +23,7 @@ from keras_captcha.labelling import pseudo_labels
 from keras_captcha.training.options import TrainOptions
 from keras_captcha.training.self_training import start_model_labels
 
-from real_styles import RealSet
+from real_styles import POOL_IMAGES, TEST_IMAGES, RealSet
 
 
 def precision(samples, truth):
@@ -33,7 +33,7 @@ def precision(samples, truth):
 
 def measure(name, seed, pool, folder):
     """Both selections' label counts and precisions for one set and seed."""
-    real = RealSet(name, 200, folder)
+    real = RealSet(name, TEST_IMAGES, folder)
     pool_dir, _ = real.training(seed, pool, 0, folder / f"{name}-{seed}")
     truth = {os.path.realpath(path): label for path, label in real.rest}
     options = TrainOptions(unlabeled=str(pool_dir))
@@ -49,7 +49,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", nargs="+", default=["henan_digits", "lzu_digits", "captcha_images_v2", "rkn_securimage"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[101, 102, 103])
-    parser.add_argument("--pool", type=int, default=1000)
+    parser.add_argument("--pool", type=int, default=POOL_IMAGES)
     parser.add_argument("--out", type=pathlib.Path)
     args = parser.parse_args()
     rows = []
