@@ -2,7 +2,8 @@
 
     python benchmarks/real_styles.py --real captcha_images_v2 henan_digits lzu_digits rkn_securimage \\
         --styles colour_chars crossing_curves --labels 25 50 all --seeds 101 102 103 --ddddocr \\
-        [--answer arithmetic] [--epochs N] [--height H] [--width W] [--out benchmarks/results/real_styles.json] [--plot docs/real_styles.png]
+        [--answer arithmetic] [--epochs N] [--learning-rate LR] [--height H] [--width W] [--dev] \\
+        [--out benchmarks/results/real_styles.json] [--plot docs/real_styles.png]
 
 For each style: a fixed test split of `--test` captchas that no run sees
 (a real set, under KERAS_CAPTCHA_DATASETS: a split of its labels with seed
@@ -15,9 +16,13 @@ pool; 0: the pool alone, no `--data`) the default few-label command,
 `train --data LABELS --unlabeled POOL` (`--pool` unlabelled captchas of the same style, with `--answer` when
 given), its reading accuracy on the test split (a label with a character
 the model lacks is a miss) and, for a model with an answer rule, its answer
-accuracy. The JSON is written after every run; the table (medians over the
-seeds) is printed at the end (`--from-json` prints it, and `--plot` draws it,
-from earlier runs' JSON files).
+accuracy. `--dev` measures on a development split instead, to choose a
+default by: a zoo style's own "dev" stream, or `--test` more of a real
+set's labels, set aside before its labels and pool are drawn (so the runs
+differ from the test split's runs); never the test split. The JSON is
+written after every run; the table (medians over the seeds) is printed at
+the end (`--from-json` prints it, and `--plot` draws it, from earlier runs'
+JSON files).
 """
 
 import argparse
@@ -57,9 +62,10 @@ def _seed(*parts):
 class ZooStyle:
     """A zoo style's test split, pools and labelled sets, each its own seeded stream."""
 
-    def __init__(self, name, test, folder):
+    def __init__(self, name, test, folder, dev=False):
         self.name, self.style = name, STYLES[name]
-        self.test = list_samples(write_dataset(folder / "test", self.style, test, seed=_seed(name, "test")))
+        split = "dev" if dev else "test"
+        self.test = list_samples(write_dataset(folder / split, self.style, test, seed=_seed(name, split)))
 
     def training(self, seed, pool, labels, folder):
         if labels == ALL:
@@ -76,11 +82,13 @@ class ZooStyle:
 class RealSet:
     """A shared real set: the test split fixed (seed 0), the labels and the pool drawn from the rest by seed."""
 
-    def __init__(self, name, test, folder):
+    def __init__(self, name, test, folder, dev=False):
         root = pathlib.Path(os.environ.get("KERAS_CAPTCHA_DATASETS", "../shared/data"))
         samples = list_samples(root / name)
         self.name = name
         self.rest, self.test = split_samples(samples, test / len(samples), seed=0)
+        if dev:  # the test split stays out; the dev split is the next `test` of the rest
+            self.rest, self.test = split_samples(self.rest, test / len(self.rest), seed=0)
 
     def training(self, seed, pool, labels, folder):
         pool_dir = folder / "pool"
@@ -126,7 +134,8 @@ def few_label_run(style, seed, labels, args, folder):
     if manifest:
         write_samples(manifest, labelled)
     options = TrainOptions(unlabeled=str(pool_dir) if any(pool_dir.iterdir()) else None, verbose=0,
-                           answer=args.answer, seed=seed, model=input_size(args), epochs=args.epochs)
+                           answer=args.answer, seed=seed, model=input_size(args), epochs=args.epochs,
+                           learning_rate=args.learning_rate or TrainOptions.learning_rate)
     started = time.perf_counter()
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
@@ -146,6 +155,8 @@ def main():
     parser.add_argument("--pool", type=int, default=POOL_IMAGES)
     parser.add_argument("--answer", help="the answer rule of the runs (arithmetic)")
     parser.add_argument("--epochs", type=int, help="the runs' epochs (train --epochs; default: the schedule's own)")
+    parser.add_argument("--learning-rate", type=float, help="the runs' peak learning rate (train --learning-rate)")
+    parser.add_argument("--dev", action="store_true", help="measure on a development split, not the test split")
     parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")
     parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's)")
     parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")
@@ -172,8 +183,8 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         jobs = [(ZooStyle, "zoo", name) for name in args.styles] + [(RealSet, "real", name) for name in args.real]
         for make, kind, name in jobs:
-            style = make(name, args.test, pathlib.Path(scratch, name))
-            row = {"style": name, "kind": kind}
+            style = make(name, args.test, pathlib.Path(scratch, name), args.dev)
+            row = {"style": name, "kind": kind, **({"split": "dev"} if args.dev else {})}
             record({**row, "reader": "general reader", "labels": 0,
                     **accuracy_of(general, style.test, general.config.answer)})
             if python:
