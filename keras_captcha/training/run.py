@@ -27,6 +27,7 @@ from keras_captcha.core.errors import CaptchaError
 from keras_captcha.labelling import pseudo_labels
 from keras_captcha.runtime import datasets
 from keras_captcha.training import alphabet, distribute, warm_start
+from keras_captcha.training.input_width import width_for_labels
 from keras_captcha.training.options import TrainOptions, choose_init
 from keras_captcha.training.run_folder import prepare_run, write_split
 from keras_captcha.training.self_training import self_train, start_model_labels
@@ -76,7 +77,9 @@ def prepare_data(data_dir, run_dir, options):
     """Prepares the folder this process writes and splits the checked samples; returns `RunData`.
 
     Writes `train.csv` and `validation.csv` into it. Lists the unlabelled
-    pool (`options.unlabeled`) and reads the config of `options.init`.
+    pool (`options.unlabeled`) and reads the config of `options.init`. The
+    input width, unless asked for, is the start's (or the default's), widened
+    for long labels (`keras_captcha.training.input_width`).
     """
     task = distribute.read_task(options.strategy)
     chief_run_dir = pathlib.Path(run_dir)
@@ -98,6 +101,8 @@ def prepare_data(data_dir, run_dir, options):
     else:
         charset = alphabet.choose_charset(listed, options.charset)
         config = CaptchaConfig(charset=charset, answer=rule, **options.model)
+    if "width" not in options.model:
+        config = config.replace(width=width_for_labels(listed, config.width, config.pool_factor(1)))
     unlabelled = []
     if options.unlabeled:
         unlabelled = pseudo_labels.unlabelled_pool(options.unlabeled, listed, options.skip_bad)

@@ -250,6 +250,8 @@ def test_answer_arithmetic_is_saved_with_the_model_and_bad_labels_are_named(tmp_
     from helpers import assert_user_error
 
     from keras_captcha.core.answers import RULES
+    from keras_captcha.runtime.datasets import list_samples
+    from keras_captcha.training.input_width import width_for_labels
     from keras_captcha.training.keras_predictor import load_keras_model
     from keras_captcha.zoo.generate import write_dataset
     from keras_captcha.zoo.styles import STYLES
@@ -257,7 +259,11 @@ def test_answer_arithmetic_is_saved_with_the_model_and_bad_labels_are_named(tmp_
     manifest = write_dataset(tmp_path / "sums", STYLES["boxed_arithmetic"], count=24, seed=3, processes=1)
     options = TrainOptions(epochs=1, batch_size=8, verbose=0, model=TINY_MODEL, answer="arithmetic", init="")
     summary = train(manifest, tmp_path / "run", options)
-    assert load_keras_model(summary["model"]).config.answer == RULES["arithmetic"]
+    config = load_keras_model(summary["model"]).config
+    assert config.answer == RULES["arithmetic"]
+    longest = max(len(label) for _, label in list_samples(manifest))
+    assert config.width == width_for_labels(list_samples(manifest), 128, config.pool_factor(1))
+    assert config.time_steps >= 3 * longest  # long expressions widen the input
     code, out, err = run_cli(capsys, "predict", "--model", summary["model"], "--json", manifest.parent / "0000000.png")
     assert code == 0, err
     assert "answer" in json.loads(out)
