@@ -34,7 +34,10 @@ def build_parser():
     train.add_argument("--seed", type=int)
     train.add_argument("--height", type=_positive_int, help="model input height")
     train.add_argument(
-        "--width", type=_positive_int, help="model input width (also with --init: its weights fit any width)"
+        "--width",
+        type=_positive_int,
+        help="model input width (also with --init: its weights fit any width); default: the start model's, "
+        "widened when the longest label would get under 3 output steps a character",
     )
     train.add_argument(
         "--unlabeled", metavar="DIR",

@@ -22,6 +22,9 @@ AUTO_INIT = "auto"
 class TrainOptions:
     """How to train; the network sizes are in `model` (a dict of `CaptchaConfig` fields).
 
+    Without a `width` in `model`, the input is the start model's (or the
+    default's), widened for long labels (`keras_captcha.training.input_width`).
+
     `epochs=None` (the default) adapts the schedule to the dataset's size:
     `DEFAULT_EPOCHS`, or more epochs for a small set, so that every run takes
     at least `MIN_STEPS` optimizer steps; `patience` and `min_epochs` then

@@ -95,9 +95,9 @@ def prepare_data(data_dir, run_dir, options):
     rule = rule_for_labels(options.answer, listed)
     init = choose_init(options, len(train_samples))
     if init:
-        start_charset = warm_start.read_init_config(init).charset
-        charset = alphabet.choose_charset(listed, options.charset, start_charset)
-        config = warm_start.init_config(init, charset, options.model).replace(answer=rule)
+        start = warm_start.read_init_config(init)
+        charset = alphabet.choose_charset(listed, options.charset, start.charset)
+        config = warm_start.init_config(init, start, charset, options.model).replace(answer=rule)
     else:
         charset = alphabet.choose_charset(listed, options.charset)
         config = CaptchaConfig(charset=charset, answer=rule, **options.model)

@@ -38,14 +38,13 @@ def read_init_config(path):
         raise CaptchaError(problem) from None
 
 
-def init_config(path, charset, requested):
-    """The run's config: the init model's at `path` with `charset`.
+def init_config(path, config, charset, requested):
+    """The run's config: `config` (the init model's at `path`, `read_init_config`) with `charset`.
 
     `requested` holds config fields the user asked for (`--height`,
     `--width`). Those of `WEIGHT_FREE_FIELDS` are taken; any other that
-    differs from the model's is a `CaptchaError`.
+    differs from the model's is a `CaptchaError` naming `path`.
     """
-    config = read_init_config(path)
     differing = [
         f"{name} {getattr(config, name)}, not {value}"
         for name, value in requested.items() if name not in WEIGHT_FREE_FIELDS and getattr(config, name) != value

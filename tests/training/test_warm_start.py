@@ -16,7 +16,7 @@ from helpers import TINY_MODEL
 def test_the_config_of_a_trained_model_is_read_and_given_the_run_charset(trained_run):
     run_dir, _ = trained_run
     saved = read_init_config(run_dir / "model.keras")
-    config = init_config(run_dir / "model.keras", "xyz", {"height": saved.height})
+    config = init_config(run_dir / "model.keras", saved, "xyz", {"height": saved.height})
     assert config.charset == "xyz"
     assert config.to_dict() | {"charset": saved.charset} == saved.to_dict()
 
@@ -25,7 +25,7 @@ def test_a_different_input_size_asked_for_is_one_clear_error(trained_run):
     run_dir, _ = trained_run
     saved = read_init_config(run_dir / "model.keras")
     with pytest.raises(CaptchaError, match=f"its height {saved.height}, not 40 as asked"):
-        init_config(run_dir / "model.keras", "xyz", {"height": 40})
+        init_config(run_dir / "model.keras", saved, "xyz", {"height": 40})
 
 
 @pytest.mark.parametrize("contents", [b"plain text", b"PK\x03\x04 truncated zip", None])
@@ -62,5 +62,5 @@ def test_the_output_layer_is_copied_by_character_and_new_characters_start_fresh(
 def test_a_width_asked_for_is_taken_as_the_weights_do_not_depend_on_it(trained_run):
     run_dir, _ = trained_run
     saved = read_init_config(run_dir / "model.keras")
-    config = init_config(run_dir / "model.keras", saved.charset, {"width": saved.width + 64})
+    config = init_config(run_dir / "model.keras", saved, saved.charset, {"width": saved.width + 64})
     assert config.width == saved.width + 64 and config.replace(width=saved.width) == saved
