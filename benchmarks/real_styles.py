@@ -158,7 +158,7 @@ def main():
     parser.add_argument("--learning-rate", type=float, help="the runs' peak learning rate (train --learning-rate)")
     parser.add_argument("--dev", action="store_true", help="measure on a development split, not the test split")
     parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")
-    parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's)")
+    parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's, widened for long labels)")
     parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")
     parser.add_argument("--out", default="benchmarks/results/real_styles.json")
     parser.add_argument("--plot", help="write the figure (matplotlib) to this PNG")
