@@ -92,14 +92,15 @@ def fit(trainer, batches, run, options, callbacks=()):
             train_batches,
             validation_data=validation_batches,
             epochs=options.epochs,
-            callbacks=build_callbacks(run.run_dir, options) + list(callbacks),
+            callbacks=build_callbacks(run.run_dir, options, len(run.validation_samples)) + list(callbacks),
             verbose=options.verbose,
             shuffle=False,  # the dataset reshuffles itself every epoch
         )
 
 
 def finish(recognizer, trainer, run, history, started):
-    """Saves the best weights' `model.keras`, scores it on the validation split,
+    """Saves the best epoch's (or, when the split was too small to pick one, the last
+    epoch's) `model.keras`, scores it on the validation split,
     writes `summary.json` (and the figures with matplotlib); returns the summary."""
     run_dir = run.run_dir
     if (run_dir / run_files.BEST_WEIGHTS).exists():

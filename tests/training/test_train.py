@@ -42,6 +42,26 @@ def test_train_writes_a_complete_run(trained_run):
     assert "val_accuracy" in history[0] and "val_cer" in history[0] and len(history) == 3
 
 
+
+def test_a_validation_split_too_small_to_pick_an_epoch_keeps_the_last_and_never_stops_early(trained_run, tmp_path):
+    from keras_captcha.training.callbacks import MIN_IMAGES_TO_PICK_EPOCH, build_callbacks
+
+    run_dir, summary = trained_run  # 4 validation images
+    assert not (run_dir / "best.weights.h5").exists()
+    small = build_callbacks(tmp_path, TrainOptions(), MIN_IMAGES_TO_PICK_EPOCH - 1)
+    large = build_callbacks(tmp_path, TrainOptions(), MIN_IMAGES_TO_PICK_EPOCH)
+    picking = (keras.callbacks.ModelCheckpoint, keras.callbacks.EarlyStopping)
+    assert not [c for c in small if isinstance(c, picking)]
+    assert sorted(type(c).__name__ for c in large if isinstance(c, picking)) == ["EarlyStopping", "ModelCheckpoint"]
+
+
+def test_a_large_enough_validation_split_saves_the_best_epoch(tiny_dataset, tmp_path, monkeypatch):
+    from keras_captcha.training import callbacks
+
+    monkeypatch.setattr(callbacks, "MIN_IMAGES_TO_PICK_EPOCH", 4)  # the tiny set's split
+    summary = train(tiny_dataset, tmp_path / "run", TrainOptions(epochs=2, batch_size=8, verbose=0, model=TINY_MODEL))
+    assert (tmp_path / "run" / "best.weights.h5").exists() and summary["epochs"] == 2
+
 def _history_epochs(run_dir):
     path = run_dir / "history.csv"
     if not path.exists():
