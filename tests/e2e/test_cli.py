@@ -86,8 +86,8 @@ def test_bad_data_errors_name_the_file(tmp_path, capsys):
     (bad / "zero.png").write_bytes(b"")
     assert_user_error(capsys, ["train", "--data", bad, "--out", out], "zero.png: not a readable image (empty file)")
     (bad / "zero.png").unlink()
-    write_captchas(bad, ["a" * 16])
-    assert_user_error(capsys, ["train", "--data", bad, "--out", out, "--epochs", 1], "has 16 characters")
+    write_captchas(bad, ["a" * 32])  # the input widens for long labels, to 256 columns at most: 31 characters
+    assert_user_error(capsys, ["train", "--data", bad, "--out", out, "--epochs", 1], "has 32 characters")
 
 
 def test_bad_charsets_are_one_line_and_write_nothing(tmp_path, capsys):
