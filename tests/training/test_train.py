@@ -42,11 +42,10 @@ def test_train_writes_a_complete_run(trained_run):
     assert "val_accuracy" in history[0] and "val_cer" in history[0] and len(history) == 3
 
 
-
 def test_a_validation_split_too_small_to_pick_an_epoch_keeps_the_last_and_never_stops_early(trained_run, tmp_path):
     from keras_captcha.training.callbacks import MIN_IMAGES_TO_PICK_EPOCH, build_callbacks
 
-    run_dir, summary = trained_run  # 4 validation images
+    run_dir, _ = trained_run  # 4 validation images
     assert not (run_dir / "best.weights.h5").exists()
     small = build_callbacks(tmp_path, TrainOptions(), MIN_IMAGES_TO_PICK_EPOCH - 1)
     large = build_callbacks(tmp_path, TrainOptions(), MIN_IMAGES_TO_PICK_EPOCH)
@@ -61,6 +60,7 @@ def test_a_large_enough_validation_split_saves_the_best_epoch(tiny_dataset, tmp_
     monkeypatch.setattr(callbacks, "MIN_IMAGES_TO_PICK_EPOCH", 4)  # the tiny set's split
     summary = train(tiny_dataset, tmp_path / "run", TrainOptions(epochs=2, batch_size=8, verbose=0, model=TINY_MODEL))
     assert (tmp_path / "run" / "best.weights.h5").exists() and summary["epochs"] == 2
+
 
 def _history_epochs(run_dir):
     path = run_dir / "history.csv"
@@ -281,8 +281,9 @@ def test_answer_arithmetic_is_saved_with_the_model_and_bad_labels_are_named(tmp_
     summary = train(manifest, tmp_path / "run", options)
     config = load_keras_model(summary["model"]).config
     assert config.answer == RULES["arithmetic"]
-    longest = max(len(label) for _, label in list_samples(manifest))
-    assert config.width == width_for_labels(list_samples(manifest), 128, config.pool_factor(1))
+    samples = list_samples(manifest)
+    longest = max(len(label) for _, label in samples)
+    assert config.width == width_for_labels(samples, 128, config.pool_factor(1))
     assert config.time_steps >= 3 * longest  # long expressions widen the input
     code, out, err = run_cli(capsys, "predict", "--model", summary["model"], "--json", manifest.parent / "0000000.png")
     assert code == 0, err
