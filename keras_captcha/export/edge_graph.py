@@ -7,7 +7,11 @@ the same trained weights run in a GRU written with plain TensorFlow ops:
 * the "while" form runs one `tf.while_loop` (a WHILE op; each weight stored once);
 * the "unrolled" form unrolls the time steps in Python, both directions advancing
   together through one BATCH_MATMUL with a (2, units, 3 * units) constant, so
-  every step reads the same weight tensor and calibration works.
+  every step reads the same weight tensor and calibration works;
+* the "block_diagonal" form unrolls them too, both directions as one state of
+  2 * units through one FULLY_CONNECTED with a block-diagonal (2 * units,
+  6 * units) constant: half its weights are zeros, but int8 runs it faster
+  (benchmarks/RESULTS.md, "TFLite export").
 
 Everything else (conv blocks, projection, output) runs the model's own Keras
 layers in inference mode, in the variant without dropout or augmentation.
@@ -82,6 +86,36 @@ def _bigru_unrolled(x, forward, backward):
     return tf.concat([ahead, tf.reverse(behind, [0])], axis=1)
 
 
+def _bigru_block_diagonal(x, forward, backward):
+    """x (T, F) -> (T, 2u), unrolled; the two directions are one (1, 2u) state.
+
+    Gate columns interleave the directions, [z_f z_b r_f r_b h_f h_b], so one
+    GRU step of 2u units (`_gru_step`) advances both at once.
+    """
+    steps, units = int(x.shape[0]), forward[1].shape[0]
+    ahead = tf.matmul(x, tf.constant(forward[0])) + tf.constant(forward[2])
+    behind = tf.matmul(tf.reverse(x, [0]), tf.constant(backward[0])) + tf.constant(backward[2])
+    by_gate = tf.transpose(tf.reshape(tf.stack([ahead, behind], axis=1), (steps, 2, 3, units)), (0, 2, 1, 3))
+    x_zr, x_h = tf.split(tf.reshape(by_gate, (steps, 1, 6 * units)), [4 * units, 2 * units], axis=2)
+    x_zr, x_h = tf.unstack(x_zr), tf.unstack(x_h)
+    recurrent = np.zeros((2 * units, 6 * units), np.float32)
+    recurrent_bias = np.zeros(6 * units, np.float32)
+    for gate in range(3):
+        for direction, weights in enumerate((forward, backward)):
+            rows = slice(direction * units, (direction + 1) * units)
+            columns = slice((2 * gate + direction) * units, (2 * gate + direction + 1) * units)
+            recurrent[rows, columns] = weights[1][:, gate * units:(gate + 1) * units]
+            recurrent_bias[columns] = weights[3][gate * units:(gate + 1) * units]
+    recurrent, recurrent_bias = tf.constant(recurrent), tf.constant(recurrent_bias)
+    h = tf.zeros((1, 2 * units))
+    states = []
+    for t in range(steps):
+        h = _gru_step(x_zr[t], x_h[t], h, recurrent, recurrent_bias, 2 * units, 1)
+        states.append(h)
+    ahead, behind = tf.split(tf.concat(states, axis=0), 2, axis=1)
+    return tf.concat([ahead, tf.reverse(behind, [0])], axis=1)
+
+
 def _normalise_before_pooling(layers):
     """Moves each inference batch norm in front of the max pooling before it.
 
@@ -107,7 +141,7 @@ def _normalise_before_pooling(layers):
 
 #: GRU form -> the function that runs one bidirectional layer, x (T, F) -> (T, 2u)
 #: `keras_captcha.core.variants.GRU_FORMS` -> the function that builds that form.
-BIGRU_BUILDERS = {"while": _bigru_while, "unrolled": _bigru_unrolled}
+BIGRU_BUILDERS = {"while": _bigru_while, "unrolled": _bigru_unrolled, "block_diagonal": _bigru_block_diagonal}
 
 
 def edge_function(recognizer, form, decoded=False):

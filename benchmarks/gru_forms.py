@@ -1,0 +1,99 @@
+"""The edge graph's GRU forms side by side: each TFLite variant built with each form that converts.
+
+    python benchmarks/gru_forms.py [--model exported/base/model.keras] [--variants int8 float32] [--rounds 3]
+
+Without `--model`, the default network with its initial weights (the speed
+and size do not depend on the weights; the agreement does). Calibrates and
+checks on `--images` captchas of the zoo's mixed style (generated, seeded),
+or with `--data DIR` on the first `--images` images of a folder.
+Per variant and form: the file's KB, its op count, the bare single-image
+latency on one thread (median of `--runs` calls, through the TF-free
+runtime as `export` times it; the median of `--rounds` rounds, the forms
+taking turns within a round so that the machine's drift hits them alike),
+and the share of images whose greedy text equals the Keras model's. The
+"while" form is left out for int8: its calibration crashes the converter.
+Prints one JSON object, with the CPU's name and whether it has AVX512 or
+VNNI (int8 kernels are much faster with them).
+"""
+
+import argparse
+import dataclasses
+import pathlib
+import statistics
+import tempfile
+
+from keras_captcha.core.card import CARD_NAME, build_card, write_card
+from keras_captcha.core.config import CaptchaConfig
+from keras_captcha.core.timing import median_ms
+from keras_captcha.core.variants import GRU_FORMS, VARIANTS
+from keras_captcha.export.flatbuffer import list_ops
+from keras_captcha.export.tflite_convert import convert
+from keras_captcha.runtime.datasets import list_images
+from keras_captcha.runtime.decode import greedy_decode
+from keras_captcha.runtime.litert import LiteRTPredictor
+from keras_captcha.runtime.preprocess import preprocess_batch
+from keras_captcha.training.keras_predictor import load_keras_model
+from keras_captcha.training.model import CaptchaRecognizer
+from keras_captcha.zoo.generate import captcha
+from keras_captcha.zoo.styles import MIXED
+from keras_captcha.zoo.text import DIGITS, LOWER
+
+from common import emit
+
+
+def cpu():
+    """The CPU's model name and its int8-relevant instruction sets, from /proc/cpuinfo (Linux)."""
+    try:
+        text = pathlib.Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    name = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), None)
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return {"model": name, "avx512f": "avx512f" in flags, "vnni": any("vnni" in flag for flag in flags)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a .keras model (default: the default network, untrained)")
+    parser.add_argument("--variants", nargs="+", default=["int8", "float32", "dynamic_range"])
+    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--data", help="calibrate and check on this folder's images instead of the zoo's")
+    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    recognizer = load_keras_model(args.model) if args.model else CaptchaRecognizer(CaptchaConfig(charset=DIGITS + LOWER))
+    sources = (list_images(args.data)[: args.images] if args.data
+               else [captcha(MIXED, 7, index)[0] for index in range(args.images)])
+    images = preprocess_batch(sources, recognizer.config)
+    reference = [reading.text for reading in greedy_decode(recognizer.predict(images, verbose=0), recognizer.config.vocabulary)]
+    result = {"model": args.model or "default network, initial weights", "images": args.data or "zoo mixed",
+              "cpu": cpu(), "variants": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        predictors = {}
+        for name in args.variants:
+            for form in GRU_FORMS:
+                if form == "while" and VARIANTS[name].quantization == "int8":
+                    continue
+                variant = dataclasses.replace(VARIANTS[name], gru=form)
+                path = pathlib.Path(folder, f"{name}_{form}", variant.file)
+                path.parent.mkdir()
+                path.write_bytes(convert(recognizer, variant, images))
+                write_card(build_card(recognizer.config, 0), path.parent / CARD_NAME)
+                predictor = LiteRTPredictor(path)
+                texts = [reading.text for reading in predictor.decode(predictor.probabilities(images))]
+                predictors[name, form] = predictor
+                result["variants"].setdefault(name, {})[form] = {
+                    "kb": round(path.stat().st_size / 1024, 1), "ops": sum(list_ops(path.read_bytes()).values()),
+                    "agreement": sum(a == b for a, b in zip(texts, reference)) / len(reference), "ms": [],
+                }
+        for _ in range(args.rounds):
+            for (name, form), predictor in predictors.items():
+                result["variants"][name][form]["ms"].append(median_ms(predictor.run, images, args.runs, warmup=20))
+        for forms in result["variants"].values():
+            for row in forms.values():
+                row["median_ms"] = statistics.median(row["ms"])
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
