@@ -10,8 +10,7 @@ Per variant and form: the file's KB, its op count, the bare single-image
 latency on one thread (median of `--runs` calls, through the TF-free
 runtime as `export` times it; the median of `--rounds` rounds, the forms
 taking turns within a round so that the machine's drift hits them alike),
-and the share of images whose greedy text equals the Keras model's. The
-"while" form is left out for int8: its calibration crashes the converter.
+and the share of images whose greedy text equals the Keras model's.
 Prints one JSON object, with the CPU's name and whether it has AVX512 or
 VNNI (int8 kernels are much faster with them).
 """
@@ -72,8 +71,6 @@ def main():
         predictors = {}
         for name in args.variants:
             for form in GRU_FORMS:
-                if form == "while" and VARIANTS[name].quantization == "int8":
-                    continue
                 variant = dataclasses.replace(VARIANTS[name], gru=form)
                 path = pathlib.Path(folder, f"{name}_{form}", variant.file)
                 path.parent.mkdir()

@@ -6,7 +6,7 @@
 import dataclasses
 
 #: How an edge graph may run the recurrent layer (`keras_captcha.export.edge_graph` builds each).
-GRU_FORMS = ("while", "unrolled", "block_diagonal")
+GRU_FORMS = ("unrolled", "block_diagonal")
 #: The quantizations a variant may have, and the formats and clients a file may be for.
 QUANTIZATIONS = ("none", "dynamic_range", "float16", "int8")
 FORMATS = ("tflite", "onnx")
@@ -17,11 +17,10 @@ CLIENTS = ("keras_captcha", "ddddocr")
 class Variant:
     """One exported model file.
 
-    `gru`: how the edge graph runs the recurrent layer ("while": one WHILE
-    loop; "unrolled": one step per time step sharing constant weights, the
-    directions batched; "block_diagonal": unrolled too, the directions one
-    state; int8 calibration needs an unrolled form, and int8 runs the block-
-    diagonal one faster, `python benchmarks/gru_forms.py`). `quantization`: "none", "dynamic_range" (int8
+    `gru`: how the edge graph runs the recurrent layer, one step per time
+    step sharing constant weights ("unrolled": the directions batched;
+    "block_diagonal": the directions one state, which int8 runs faster and
+    float slower, `python benchmarks/gru_forms.py`). `quantization`: "none", "dynamic_range" (int8
     weights), "float16" (float16 weights) or "int8" (full integer, calibrated
     on training images). `decoded`: the graph ends with greedy CTC decoding
     (`label_ids`, `character_confidence`, `confidence` outputs).
@@ -47,9 +46,9 @@ class Variant:
 VARIANTS = {
     variant.name: variant
     for variant in (
-        Variant("float32", "captcha_float32.tflite", "while", "none", False, 1.0),
-        Variant("dynamic_range", "captcha_dynamic_range.tflite", "while", "dynamic_range", False, 0.995),
-        Variant("float16", "captcha_float16.tflite", "while", "float16", False, 1.0),
+        Variant("float32", "captcha_float32.tflite", "unrolled", "none", False, 1.0),
+        Variant("dynamic_range", "captcha_dynamic_range.tflite", "unrolled", "dynamic_range", False, 0.995),
+        Variant("float16", "captcha_float16.tflite", "unrolled", "float16", False, 1.0),
         Variant("int8", "captcha_int8.tflite", "block_diagonal", "int8", False, 0.995),
         Variant("decoded", "captcha_decoded.tflite", "block_diagonal", "int8", True, 0.995),
         Variant("onnx", "captcha.onnx", "unrolled", "none", False, 1.0, format="onnx"),

@@ -2,16 +2,18 @@
 
 Keras' GRU converts to a WHILE loop over TensorLists that int8 calibration
 crashes on, and `unroll=True` stores the recurrent weights once per step. Here
-the same trained weights run in a GRU written with plain TensorFlow ops:
+the same trained weights run in a GRU written with plain TensorFlow ops, its
+time steps unrolled in Python, each weight one constant every step reads (a
+`tf.while_loop` of the same steps also crashes the calibrator, and LiteRT
+runs it slower than the unrolled steps even in float, benchmarks/RESULTS.md):
 
-* the "while" form runs one `tf.while_loop` (a WHILE op; each weight stored once);
 * the "unrolled" form unrolls the time steps in Python, both directions advancing
   together through one BATCH_MATMUL with a (2, units, 3 * units) constant, so
   every step reads the same weight tensor and calibration works;
 * the "block_diagonal" form unrolls them too, both directions as one state of
   2 * units through one FULLY_CONNECTED with a block-diagonal (2 * units,
   6 * units) constant: half its weights are zeros, but int8 runs it faster
-  (benchmarks/RESULTS.md, "TFLite export").
+  (benchmarks/RESULTS.md, "GRU forms").
 
 Everything else (conv blocks, projection, output) runs the model's own Keras
 layers in inference mode, in the variant without dropout or augmentation.
@@ -41,31 +43,6 @@ def _gru_step(x_zr, x_h, h, recurrent, recurrent_bias, units, axis):
     z, r = tf.split(tf.sigmoid(x_zr + h_zr), 2, axis=axis)
     candidate = tf.tanh(x_h + r * h_h)
     return candidate + z * (h - candidate)
-
-
-def _bigru_while(x, forward, backward):
-    """x (T, F) -> (T, 2u), both directions in one WHILE loop."""
-    steps, units = int(x.shape[0]), forward[1].shape[0]
-    inputs = [tf.matmul(x, tf.constant(w[0])) + tf.constant(w[2]) for w in (forward, backward)]
-    recurrents = [tf.constant(w[1]) for w in (forward, backward)]
-    biases = [tf.constant(w[3]) for w in (forward, backward)]
-    rows = tf.constant(np.eye(steps, dtype=np.float32)[:, :, None])  # one-hot row writes
-
-    def body(i, states, outputs):
-        new_states, new_outputs = [], []
-        for direction in range(2):
-            t = steps - 1 - i if direction else i
-            x_zr, x_h = tf.split(tf.gather(inputs[direction], t), [2 * units, units], axis=0)
-            h = _gru_step(x_zr, x_h, states[direction], recurrents[direction], biases[direction], units, 1)
-            new_states.append(h)
-            new_outputs.append(outputs[direction] + tf.gather(rows, t) * h)
-        return i + 1, new_states, new_outputs
-
-    initial = ([tf.zeros((1, units))] * 2, [tf.zeros((steps, units))] * 2)
-    _, _, (ahead, behind) = tf.while_loop(
-        lambda i, *_: i < steps, body, (tf.constant(0), *initial), maximum_iterations=steps
-    )
-    return tf.concat([ahead, behind], axis=1)
 
 
 def _bigru_unrolled(x, forward, backward):
@@ -141,7 +118,7 @@ def _normalise_before_pooling(layers):
 
 #: GRU form -> the function that runs one bidirectional layer, x (T, F) -> (T, 2u)
 #: `keras_captcha.core.variants.GRU_FORMS` -> the function that builds that form.
-BIGRU_BUILDERS = {"while": _bigru_while, "unrolled": _bigru_unrolled, "block_diagonal": _bigru_block_diagonal}
+BIGRU_BUILDERS = {"unrolled": _bigru_unrolled, "block_diagonal": _bigru_block_diagonal}
 
 
 def edge_function(recognizer, form, decoded=False):
