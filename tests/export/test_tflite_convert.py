@@ -25,7 +25,7 @@ def test_variant_probabilities_agree_with_keras(exported, name):
     assert np.abs(probabilities - expected).max() < TOLERANCE[variant.quantization]
 
 
-def test_quantization_shows_in_the_ops_and_the_size(exported):
+def test_int8_quantizes_its_input_and_no_variant_loops(exported):
     _, card, _, _, _ = exported
     variants = card["variants"]
     assert "QUANTIZE" in variants["int8"]["ops"] and "QUANTIZE" not in variants["float32"]["ops"]
