@@ -4,6 +4,7 @@ Needs the training stack (`pip install "keras-captcha[train]"`); the
 `.tflite` and `.onnx` runtimes do not.
 """
 
+import os
 import zipfile
 
 import keras
@@ -46,6 +47,8 @@ class SavedModelPredictor(Predictor):
 
 def load_keras_model(path):
     """A `CaptchaRecognizer` from a `.keras` file (a saved training model gives its recognizer)."""
+    if not os.path.isfile(path):
+        raise CaptchaError(f"{path}: no such model file")
     if not zipfile.is_zipfile(path):
         raise CaptchaError(f"{path}: not a loadable keras_captcha model (not a zip archive: truncated or another format)")
     try:

@@ -24,6 +24,11 @@ def test_a_saved_training_model_gives_its_recognizer(trained_run, tmp_path):
     assert isinstance(loaded, CaptchaRecognizer) and loaded.config == recognizer.config
 
 
+def test_a_missing_keras_file_is_named_as_missing(tmp_path):
+    with pytest.raises(CaptchaError, match="gone.keras: no such model file"):
+        load_keras_model(tmp_path / "gone.keras")
+
+
 def test_keras_files_that_are_not_ours_are_named(tmp_path):
     inputs = keras.Input((4,))
     keras.Model(inputs, keras.layers.Dense(2)(inputs)).save(tmp_path / "other.keras")
