@@ -54,7 +54,8 @@ def cpu():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a .keras model (default: the default network, untrained)")
-    parser.add_argument("--variants", nargs="+", default=["int8", "float32", "dynamic_range"])
+    parser.add_argument("--variants", nargs="+", default=["int8", "float32", "dynamic_range"],
+                        choices=[name for name, variant in VARIANTS.items() if variant.format == "tflite"])
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--data", help="calibrate and check on this folder's images instead of the zoo's")
     parser.add_argument("--runs", type=int, default=500)
