@@ -45,22 +45,41 @@ def _gru_step(x_zr, x_h, h, recurrent, recurrent_bias, units, axis):
     return candidate + z * (h - candidate)
 
 
+def _unrolled_steps(x_zr, x_h, h, recurrent, recurrent_bias, units, axis):
+    """The state after each `_gru_step` from `h`, one step per element of the
+    per-step input lists `x_zr` and `x_h`, every step reading the same constants."""
+    states = []
+    for step_zr, step_h in zip(x_zr, x_h):
+        h = _gru_step(step_zr, step_h, h, recurrent, recurrent_bias, units, axis)
+        states.append(h)
+    return states
+
+
+def _project_inputs(x, forward, backward):
+    """x (T, F) -> the input projections (T, 3u) of the forward direction and, for the
+    backward one, of x reversed in time: each direction's step t reads row t."""
+    ahead = tf.matmul(x, tf.constant(forward[0])) + tf.constant(forward[2])
+    behind = tf.matmul(tf.reverse(x, [0]), tf.constant(backward[0])) + tf.constant(backward[2])
+    return ahead, behind
+
+
+def _join_directions(states):
+    """(T, 2u) states of step t, [forward | backward], -> (T, 2u) outputs in time order
+    (the backward direction's step t is time T - 1 - t)."""
+    ahead, behind = tf.split(states, 2, axis=1)
+    return tf.concat([ahead, tf.reverse(behind, [0])], axis=1)
+
+
 def _bigru_unrolled(x, forward, backward):
     """x (T, F) -> (T, 2u), unrolled; both directions share one BATCH_MATMUL per step."""
     steps, units = int(x.shape[0]), forward[1].shape[0]
-    ahead = tf.matmul(x, tf.constant(forward[0])) + tf.constant(forward[2])
-    behind = tf.matmul(tf.reverse(x, [0]), tf.constant(backward[0])) + tf.constant(backward[2])
+    ahead, behind = _project_inputs(x, forward, backward)
     projected = tf.reshape(tf.stack([ahead, behind], axis=1), (steps, 2, 1, 3 * units))
     x_zr, x_h = (tf.unstack(part) for part in tf.split(projected, [2 * units, units], axis=3))
     recurrent = tf.constant(np.stack([forward[1], backward[1]]))
     recurrent_bias = tf.constant(np.stack([forward[3], backward[3]])[:, None, :])
-    h = tf.zeros((2, 1, units))
-    states = []
-    for t in range(steps):
-        h = _gru_step(x_zr[t], x_h[t], h, recurrent, recurrent_bias, units, 2)
-        states.append(h)
-    ahead, behind = tf.split(tf.reshape(tf.stack(states), (steps, 2 * units)), 2, axis=1)
-    return tf.concat([ahead, tf.reverse(behind, [0])], axis=1)
+    states = _unrolled_steps(x_zr, x_h, tf.zeros((2, 1, units)), recurrent, recurrent_bias, units, 2)
+    return _join_directions(tf.reshape(tf.stack(states), (steps, 2 * units)))
 
 
 def _bigru_block_diagonal(x, forward, backward):
@@ -70,8 +89,7 @@ def _bigru_block_diagonal(x, forward, backward):
     GRU step of 2u units (`_gru_step`) advances both at once.
     """
     steps, units = int(x.shape[0]), forward[1].shape[0]
-    ahead = tf.matmul(x, tf.constant(forward[0])) + tf.constant(forward[2])
-    behind = tf.matmul(tf.reverse(x, [0]), tf.constant(backward[0])) + tf.constant(backward[2])
+    ahead, behind = _project_inputs(x, forward, backward)
     by_gate = tf.transpose(tf.reshape(tf.stack([ahead, behind], axis=1), (steps, 2, 3, units)), (0, 2, 1, 3))
     x_zr, x_h = tf.split(tf.reshape(by_gate, (steps, 1, 6 * units)), [4 * units, 2 * units], axis=2)
     x_zr, x_h = tf.unstack(x_zr), tf.unstack(x_h)
@@ -84,13 +102,8 @@ def _bigru_block_diagonal(x, forward, backward):
             recurrent[rows, columns] = weights[1][:, gate * units:(gate + 1) * units]
             recurrent_bias[columns] = weights[3][gate * units:(gate + 1) * units]
     recurrent, recurrent_bias = tf.constant(recurrent), tf.constant(recurrent_bias)
-    h = tf.zeros((1, 2 * units))
-    states = []
-    for t in range(steps):
-        h = _gru_step(x_zr[t], x_h[t], h, recurrent, recurrent_bias, 2 * units, 1)
-        states.append(h)
-    ahead, behind = tf.split(tf.concat(states, axis=0), 2, axis=1)
-    return tf.concat([ahead, tf.reverse(behind, [0])], axis=1)
+    states = _unrolled_steps(x_zr, x_h, tf.zeros((1, 2 * units)), recurrent, recurrent_bias, 2 * units, 1)
+    return _join_directions(tf.concat(states, axis=0))
 
 
 def _normalise_before_pooling(layers):
