@@ -1,4 +1,4 @@
-"""The edge graph's GRU forms side by side: each TFLite variant built with each form that converts.
+"""The edge graph's GRU forms side by side: each TFLite variant built with each GRU form.
 
     python benchmarks/gru_forms.py [--model exported/base/model.keras] [--variants int8 float32] [--rounds 3]
 
@@ -8,7 +8,7 @@ checks on `--images` captchas of the zoo's mixed style (generated, seeded),
 or with `--data DIR` on the first `--images` images of a folder.
 Per variant and form: the file's KB, its op count, the bare single-image
 latency on one thread (median of `--runs` calls, through the TF-free
-runtime as `export` times it; the median of `--rounds` rounds, the forms
+runtime, written and read by the export's own TFLite writer; the median of `--rounds` rounds, the forms
 taking turns within a round so that the machine's drift hits them alike),
 and the share of images whose greedy text equals the Keras model's.
 Prints one JSON object, with the CPU's name and whether it has AVX512 or
@@ -21,17 +21,14 @@ import pathlib
 import statistics
 import tempfile
 
-from keras_captcha.core.card import CARD_NAME, build_card, write_card
+from keras_captcha.core.card import ModelCard, build_card
 from keras_captcha.core.config import CaptchaConfig
 from keras_captcha.core.timing import median_ms
 from keras_captcha.core.variants import GRU_FORMS, VARIANTS
-from keras_captcha.export.flatbuffer import list_ops
-from keras_captcha.export.tflite_convert import convert
+from keras_captcha.export.writers import WRITERS
 from keras_captcha.runtime.datasets import list_images
-from keras_captcha.runtime.decode import greedy_decode
-from keras_captcha.runtime.litert import LiteRTPredictor
 from keras_captcha.runtime.preprocess import preprocess_batch
-from keras_captcha.training.keras_predictor import load_keras_model
+from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.training.model import CaptchaRecognizer
 from keras_captcha.zoo.generate import captcha
 from keras_captcha.zoo.styles import MIXED
@@ -65,28 +62,29 @@ def main():
     sources = (list_images(args.data)[: args.images] if args.data
                else [captcha(MIXED, 7, index)[0] for index in range(args.images)])
     images = preprocess_batch(sources, recognizer.config)
-    reference = [reading.text for reading in greedy_decode(recognizer.predict(images, verbose=0), recognizer.config.vocabulary)]
+    keras_predictor = KerasPredictor(recognizer)
+    reference = [reading.text for reading in keras_predictor.decode(keras_predictor.probabilities(images))]
+    card = ModelCard(recognizer.config, build_card(recognizer.config, len(images)), None)
     result = {"model": args.model or "default network, initial weights", "images": args.data or "zoo mixed",
               "cpu": cpu(), "variants": {}}
     with tempfile.TemporaryDirectory() as folder:
-        predictors = {}
+        runs = {}
         for name in args.variants:
             for form in GRU_FORMS:
                 variant = dataclasses.replace(VARIANTS[name], gru=form)
-                path = pathlib.Path(folder, f"{name}_{form}", variant.file)
-                path.parent.mkdir()
-                path.write_bytes(convert(recognizer, variant, images))
-                write_card(build_card(recognizer.config, 0), path.parent / CARD_NAME)
-                predictor = LiteRTPredictor(path)
-                texts = [reading.text for reading in predictor.decode(predictor.probabilities(images))]
-                predictors[name, form] = predictor
+                path = pathlib.Path(folder, f"{name}_{form}.tflite")
+                # the export's own writer: converts, checks the ops, writes, and reads `images` with LiteRT
+                written = WRITERS["tflite", "keras_captcha"](
+                    recognizer, variant, path, card=card, images=images, calibration_images=images
+                )
+                runs[name, form] = written.run
                 result["variants"].setdefault(name, {})[form] = {
-                    "kb": round(path.stat().st_size / 1024, 1), "ops": sum(list_ops(path.read_bytes()).values()),
-                    "agreement": sum(a == b for a, b in zip(texts, reference)) / len(reference), "ms": [],
+                    "kb": round(path.stat().st_size / 1024, 1), "ops": sum(written.ops.values()),
+                    "agreement": sum(a == b for a, b in zip(written.texts, reference)) / len(reference), "ms": [],
                 }
         for _ in range(args.rounds):
-            for (name, form), predictor in predictors.items():
-                result["variants"][name][form]["ms"].append(median_ms(predictor.run, images, args.runs, warmup=20))
+            for (name, form), run in runs.items():
+                result["variants"][name][form]["ms"].append(median_ms(run, images, args.runs, warmup=20))
         for forms in result["variants"].values():
             for row in forms.values():
                 row["median_ms"] = statistics.median(row["ms"])
