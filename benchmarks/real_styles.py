@@ -136,7 +136,7 @@ def few_label_run(style, seed, labels, args, folder):
     options = TrainOptions(unlabeled=str(pool_dir) if any(pool_dir.iterdir()) else None, verbose=0,
                            answer=args.answer, seed=seed, model=input_size(args), epochs=args.epochs,
                            learning_rate=args.learning_rate or TrainOptions.learning_rate,
-                           self_training_rounds=args.rounds or TrainOptions.self_training_rounds)
+                           self_training_rounds=TrainOptions.self_training_rounds if args.rounds is None else args.rounds)
     started = time.perf_counter()
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
