@@ -2,7 +2,7 @@
 
     python benchmarks/real_styles.py --real captcha_images_v2 henan_digits lzu_digits rkn_securimage \\
         --styles colour_chars crossing_curves --labels 25 50 all --seeds 101 102 103 --ddddocr \\
-        [--answer arithmetic] [--epochs N] [--learning-rate LR] [--rounds N] [--height H] [--width W] [--dev] \\
+        [--answer arithmetic] [--epochs N] [--learning-rate LR] [--rounds N] [--init MODEL|none] [--height H] [--width W] [--dev] \\
         [--out benchmarks/results/real_styles.json] [--plot docs/real_styles.png]
 
 For each style: a fixed test split of `--test` captchas that no run sees
@@ -136,7 +136,8 @@ def few_label_run(style, seed, labels, args, folder):
     options = TrainOptions(unlabeled=str(pool_dir) if any(pool_dir.iterdir()) else None, verbose=0,
                            answer=args.answer, seed=seed, model=input_size(args), epochs=args.epochs,
                            learning_rate=args.learning_rate or TrainOptions.learning_rate,
-                           self_training_rounds=TrainOptions.self_training_rounds if args.rounds is None else args.rounds)
+                           self_training_rounds=TrainOptions.self_training_rounds if args.rounds is None else args.rounds,
+                           init=TrainOptions.init if args.init is None else (None if args.init == "none" else args.init))
     started = time.perf_counter()
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
@@ -158,6 +159,7 @@ def main():
     parser.add_argument("--epochs", type=int, help="the runs' epochs (train --epochs; default: the schedule's own)")
     parser.add_argument("--learning-rate", type=float, help="the runs' peak learning rate (train --learning-rate)")
     parser.add_argument("--rounds", type=int, help="the runs' self-training rounds (train --self-training-rounds)")
+    parser.add_argument("--init", metavar="MODEL|none", help="the runs' start (train --init; default: the command's own choice)")
     parser.add_argument("--dev", action="store_true", help="measure on a development split, not the test split")
     parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")
     parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's, widened for long labels)")
