@@ -72,7 +72,7 @@ def run_export(args):
 
 
 def run_evaluate(args):
-    predictor = open_predictor(args.model)
+    predictor = open_predictor(args.model, allowed=args.allowed)
     report = evaluate(predictor, datasets.list_samples(args.data, skip_bad=args.skip_bad))
     unknown = report["unknown_characters"]
     if unknown["paths"]:
@@ -91,7 +91,7 @@ def run_predict(args):
     for path in args.images:
         if not os.path.isfile(path):
             raise CaptchaError(f"{path}: no such file")
-    predictor = open_predictor(args.model)
+    predictor = open_predictor(args.model, allowed=args.allowed)
     # predict reads and checks every image (naming a bad one) before anything is printed
     with_answer = predictor.config.answer is not None  # a fourth column: what the reading answers
     for path, reading in zip(args.images, predictor.predict(args.images)):

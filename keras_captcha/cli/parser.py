@@ -102,6 +102,7 @@ def build_parser():
     evaluate.add_argument("--data", required=True, help="folder of labelled images or a CSV")
     evaluate.add_argument("--skip-bad", action="store_true")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_allowed(evaluate)
 
     serve = commands.add_parser("serve", help="serve an HTTP API that reads captchas (the [serve] extra)")
     serve.add_argument(
@@ -177,7 +178,16 @@ def build_parser():
         f"{VARIANTS[DEFAULT_VARIANT].file})",
     )
     predict.add_argument("--json", action="store_true", help="print one JSON object per line")
+    _add_allowed(predict)
     return parser
+
+
+def _add_allowed(command):
+    command.add_argument(
+        "--allowed", metavar="CHARS", type=_characters,
+        help="read only these characters, as one string (e.g. 0123456789 for a site of digits; "
+        "default: every character of the model)",
+    )
 
 
 def _positive_int(text):
@@ -192,6 +202,12 @@ def _positive_float(text):
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
     return value
+
+
+def _characters(text):
+    if not text:
+        raise argparse.ArgumentTypeError("expected at least one character, got an empty string")
+    return text
 
 
 def _fraction(text):

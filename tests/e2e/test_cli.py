@@ -73,6 +73,24 @@ def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
     assert [c["char"] for c in record["characters"]] == list(record["text"])
 
 
+def test_allowed_restricts_what_predict_and_evaluate_read(trained_run, tiny_dataset, capsys):
+    run_dir, _ = trained_run
+    model = run_dir / "model.keras"
+    images = sorted(tiny_dataset.iterdir())[:4]
+    allowed = TINY_CHARSET[:2]
+    code, out, _ = run_cli(capsys, "predict", *images, "--model", model, "--allowed", allowed)
+    assert code == 0
+    assert all(set(line.split("\t")[1]) <= set(allowed) for line in out.splitlines())
+    code, out, _ = run_cli(capsys, "evaluate", "--model", model, "--data", run_dir / "validation.csv",
+                           "--allowed", allowed, "--json")
+    assert code == 0
+    assert all(set(m["prediction"]) <= set(allowed) for m in json.loads(out)["mismatches"])
+    assert_user_error(capsys, ["predict", images[0], "--model", model, "--allowed", "€"], "not in the charset: '€'")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["evaluate", "--model", str(model), "--data", str(tiny_dataset), "--allowed", ""])
+    assert exit_info.value.code == 2 and "expected at least one character" in capsys.readouterr().err
+
+
 def test_bad_data_errors_name_the_file(tmp_path, capsys):
     out = tmp_path / "run"
     empty = tmp_path / "empty"
