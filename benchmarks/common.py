@@ -8,11 +8,14 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DDDDOCR_VENV = ROOT / "runs" / "ddddocr-1.6.1-venv"
-#: Reads the image files named after the first argument with ddddocr's own model; prints their texts as JSON.
+#: Reads the image files named after the first two arguments with ddddocr's own model, restricted by
+#: `set_ranges` to the characters of the second when it is not empty; prints their texts as JSON.
 DDDDOCR_READ = """
 import json, sys, ddddocr
 ocr = ddddocr.DdddOcr(show_ad=False)
-print(json.dumps([ocr.classification(open(path, "rb").read()) for path in sys.argv[1:]]))
+if sys.argv[1]:
+    ocr.set_ranges(sys.argv[1])
+print(json.dumps([ocr.classification(open(path, "rb").read()) for path in sys.argv[2:]]))
 """
 
 
@@ -46,8 +49,9 @@ def ddddocr_python():
     return python
 
 
-def ddddocr_read(python, paths):
-    """ddddocr's readings (its own model, no training) of the image files `paths`, in order."""
-    result = subprocess.run([python, "-c", DDDDOCR_READ, *map(str, paths)], capture_output=True, text=True,
+def ddddocr_read(python, paths, allowed=None):
+    """ddddocr's readings (its own model, no training) of the image files `paths`, in order;
+    with `allowed`, only those characters (its `set_ranges`, which drops the others from the reading)."""
+    result = subprocess.run([python, "-c", DDDDOCR_READ, allowed or "", *map(str, paths)], capture_output=True, text=True,
                             check=True, timeout=1800)
     return json.loads(result.stdout.strip().splitlines()[-1])

@@ -10,7 +10,11 @@ For each style: a fixed test split of `--test` captchas that no run sees
 0; a zoo style: its own seeded stream), read first with no training by the
 general reader (`exported/base/model.keras`) and, with `--ddddocr`, by
 ddddocr 1.6.1's own model (in its own virtualenv; its reading is lowercased
-for sets whose labels have no capital letter). Then for each seed and each
+for sets whose labels have no capital letter); then both again with the
+site's alphabet declared, as a user who knows the site uses digits would
+(`--allowed`; ddddocr's `set_ranges`): a zoo style's own alphabet, or the
+classes (digits, lowercase, uppercase) the real set's other labels touch,
+the rule `train` widens labels by. Then for each seed and each
 N of `--labels` (`all`: every label of a real set but the test split's, no
 pool; 0: the pool alone, no `--data`) the default few-label command,
 `train --data LABELS --unlabeled POOL` (`--pool` unlabelled captchas of the same style, with `--answer` when
@@ -41,6 +45,7 @@ from keras_captcha.core.assets import shipped_base
 from keras_captcha.runtime.datasets import list_samples, split_samples, write_samples
 from keras_captcha.runtime.evaluation import evaluate
 from keras_captcha.runtime.metrics import score
+from keras_captcha.training.alphabet import choose_charset
 from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.training.options import TrainOptions
 from keras_captcha.training.run import train
@@ -51,6 +56,8 @@ from common import ddddocr_python, ddddocr_read
 
 #: The `--labels` value that trains on every label of a real set but its test split.
 ALL = "all"
+#: The zero-shot readers' names when told the site's alphabet.
+DECLARED = "{}, alphabet declared"
 #: The default `--test` and `--pool` sizes (`benchmarks/start_labels.py` reads the same pools).
 TEST_IMAGES, POOL_IMAGES = 200, 1000
 
@@ -66,6 +73,10 @@ class ZooStyle:
         self.name, self.style = name, STYLES[name]
         split = "dev" if dev else "test"
         self.test = list_samples(write_dataset(folder / split, self.style, test, seed=_seed(name, split)))
+
+    def alphabet(self, known):
+        """The style's characters that `known` (a model's charset) holds."""
+        return "".join(char for char in self.style.alphabet if char in known)
 
     def training(self, seed, pool, labels, folder):
         if labels == ALL:
@@ -89,6 +100,10 @@ class RealSet:
         self.rest, self.test = split_samples(samples, test / len(samples), seed=0)
         if dev:  # the test split stays out; the dev split is the next `test` of the rest
             self.rest, self.test = split_samples(self.rest, test / len(self.rest), seed=0)
+
+    def alphabet(self, known):
+        """Each character class the labels but the test split's touch, as far as `known` (a model's charset) holds it."""
+        return "".join(char for char in choose_charset(self.rest, start_charset=known) if char in known)
 
     def training(self, seed, pool, labels, folder):
         pool_dir = folder / "pool"
@@ -115,9 +130,9 @@ def accuracy_of(predictor, test, rule=None):
     return result
 
 
-def ddddocr_accuracy(python, test):
-    """ddddocr's zero-shot accuracy on the test samples (lowercased when no label has a capital)."""
-    readings = ddddocr_read(python, [path for path, _ in test])
+def ddddocr_accuracy(python, test, allowed=None):
+    """ddddocr's zero-shot accuracy on the test samples (lowercased when no label has a capital), reading only `allowed`."""
+    readings = ddddocr_read(python, [path for path, _ in test], allowed)
     if not any(char.isupper() for _, label in test for char in label):
         readings = [text.lower() for text in readings]
     return {"accuracy": score([label for _, label in test], readings)[0], "test_images": len(test)}
@@ -137,7 +152,7 @@ def few_label_run(style, seed, labels, args, folder):
                            answer=args.answer, seed=seed, model=input_size(args), epochs=args.epochs,
                            learning_rate=args.learning_rate or TrainOptions.learning_rate,
                            self_training_rounds=TrainOptions.self_training_rounds if args.rounds is None else args.rounds,
-                           init=TrainOptions.init if args.init is None else (None if args.init == "none" else args.init))
+                           init=None if args.init == "none" else args.init)
     started = time.perf_counter()
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
@@ -159,7 +174,8 @@ def main():
     parser.add_argument("--epochs", type=int, help="the runs' epochs (train --epochs; default: the schedule's own)")
     parser.add_argument("--learning-rate", type=float, help="the runs' peak learning rate (train --learning-rate)")
     parser.add_argument("--rounds", type=int, help="the runs' self-training rounds (train --self-training-rounds)")
-    parser.add_argument("--init", metavar="MODEL|none", help="the runs' start (train --init; default: the command's own choice)")
+    parser.add_argument("--init", metavar="MODEL|none", default=TrainOptions.init,
+                        help="the runs' start (train --init; default: the command's own choice)")
     parser.add_argument("--dev", action="store_true", help="measure on a development split, not the test split")
     parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")
     parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's, widened for long labels)")
@@ -191,8 +207,14 @@ def main():
             row = {"style": name, "kind": kind, **({"split": "dev"} if args.dev else {})}
             record({**row, "reader": "general reader", "labels": 0,
                     **accuracy_of(general, style.test, general.config.answer)})
+            alphabet = style.alphabet(general.config.charset)
+            declared = KerasPredictor(general.model, allowed=alphabet)
+            record({**row, "reader": DECLARED.format("general reader"), "labels": 0, "alphabet": alphabet,
+                    **accuracy_of(declared, style.test, general.config.answer)})
             if python:
                 record({**row, "reader": "ddddocr", "labels": 0, **ddddocr_accuracy(python, style.test)})
+                record({**row, "reader": DECLARED.format("ddddocr"), "labels": 0, "alphabet": alphabet,
+                        **ddddocr_accuracy(python, style.test, alphabet)})
             for labels in label_counts:
                 for seed in args.seeds if labels != ALL else args.seeds[:1]:
                     with tempfile.TemporaryDirectory() as run_scratch:
@@ -250,11 +272,12 @@ def plot(results, path):
             axis.set_xscale("log")
             axis.set_xticks([x for x, _, _ in numeric], [str(labels) for _, labels, _ in numeric])
             axis.minorticks_off()
-        for reader, line in (("general reader", "--"), ("ddddocr", ":")):
+        for reader, line in (("general reader", "--"), ("ddddocr", ":"),
+                             (DECLARED.format("general reader"), "-."), (DECLARED.format("ddddocr"), "-.")):
             runs = groups.get((style, reader, 0))
             if runs:
-                axis.axhline(runs[0]["accuracy"], linestyle=line, color="grey" if reader == "ddddocr" else "C1",
-                             label=f"{reader}, no training")
+                axis.axhline(runs[0]["accuracy"], linestyle=line, color="grey" if "ddddocr" in reader else "C1",
+                             label=f"{reader}, no training", linewidth=1 if "declared" in reader else 1.5)
         axis.set_title(style, fontsize=9)
         axis.set_xlabel("labels")
         axis.set_ylim(0, 1.02)
