@@ -1,6 +1,6 @@
 """Time to 99% validation accuracy: the default `keras-captcha train` vs the keras.io recipe.
 
-    KERAS_CAPTCHA_DATA=../shared/data/captcha_images_v2 python benchmarks/time_to_accuracy.py
+    KERAS_CAPTCHA_DATA=../shared/data/captcha_images_v2 python benchmarks/time_to_accuracy.py [--init MODEL|none]
 
 Both train one after the other in this process on the same seeded 90/10 split
 of the shared dataset (2 CPU cores here). The default run is the library's
@@ -108,11 +108,11 @@ def run_reference(folder, seed, max_epochs):
     return summarise(timer, len(train_samples))
 
 
-def run_default(folder, seed):
+def run_default(folder, seed, init):
     started = time.perf_counter()
     timer = TimeToAccuracy(started)
     with tempfile.TemporaryDirectory() as run_dir:
-        summary = train(folder, run_dir, TrainOptions(seed=seed, verbose=0), callbacks=[timer])
+        summary = train(folder, run_dir, TrainOptions(seed=seed, verbose=0, init=init), callbacks=[timer])
     result = summarise(timer, summary["train_images"])
     result.update(
         whole_run_seconds=summary["seconds"],
@@ -140,7 +140,7 @@ def summarise(timer, train_images):
 
 def run_pair(folder, args):
     """One default run, then (unless skipped) the reference on the same split."""
-    result = {"default": run_default(folder, args.seed)}
+    result = {"default": run_default(folder, args.seed, None if args.init == "none" else args.init)}
     print(json.dumps(result), file=sys.stderr, flush=True)  # kept if the reference fails
     if not args.skip_reference:
         result["reference_keras_io"] = run_reference(folder, args.seed, args.reference_max_epochs)
@@ -172,6 +172,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="default/reference pairs to run")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--reference-max-epochs", type=int, default=60)
+    parser.add_argument("--init", metavar="MODEL|none", default=TrainOptions.init,
+                        help="the default run's start (train --init; default: the command's own choice)")
     args = parser.parse_args()
     folder = data_dir()
     runs = [run_pair(folder, args) for _ in range(args.runs)]
