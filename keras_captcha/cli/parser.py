@@ -51,8 +51,8 @@ def build_parser():
     train.add_argument(
         "--init", metavar="MODEL|none",
         help="start from this trained model.keras (its network and input size; output mapped by "
-        "character), or none: from scratch (default: the shipped pretrained base for a set of "
-        "fewer than 864 training images and the default network, else from scratch)",
+        "character), or none: from scratch (default: the shipped pretrained base with the default "
+        "network, from scratch when --height or another network size is given)",
     )
     train.add_argument(
         "--answer", metavar="RULE",

@@ -93,7 +93,7 @@ def prepare_data(data_dir, run_dir, options):
         listed, options.validation_fraction, options.seed
     )
     rule = rule_for_labels(options.answer, listed)
-    init = choose_init(options, len(train_samples))
+    init = choose_init(options)
     if init:
         start = warm_start.read_init_config(init)
         charset = alphabet.choose_charset(listed, options.charset, start.charset)

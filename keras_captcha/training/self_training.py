@@ -40,7 +40,7 @@ def start_model_labels(options):
     the pool. The later rounds then read the rest as with labels. Raises
     `CaptchaError` when there is no model to start from or no such reading.
     """
-    init = choose_init(options, 0)
+    init = choose_init(options)
     if not init:
         raise CaptchaError(f"{options.unlabeled}: a run with no labelled images (no --data) starts from a "
                            "trained model: the general reader (drop --init none, --height, --width) or --init MODEL")

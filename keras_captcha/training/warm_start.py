@@ -7,7 +7,7 @@ learned output, new characters start fresh and missing ones are dropped.
 
 The shipped base (`exported/base/model.keras`, built by
 `tools/train_general_reader.py` from the style zoo alone) is where a small
-labelled set starts by default (`keras_captcha.training.trainer.choose_init`).
+run of the default network starts by default (`keras_captcha.training.options.choose_init`).
 """
 
 import dataclasses
