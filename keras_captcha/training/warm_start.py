@@ -6,7 +6,7 @@ model trained on other characters still gives every shared character its
 learned output, new characters start fresh and missing ones are dropped.
 
 The shipped base (`exported/base/model.keras`, built by
-`tools/train_general_reader.py` from the style zoo alone) is where a small
+`tools/train_general_reader.py` from the style zoo alone) is where every
 run of the default network starts by default (`keras_captcha.training.options.choose_init`).
 """
 
