@@ -40,6 +40,7 @@ import zlib
 
 import numpy as np
 
+from keras_captcha.cli.parser import init_value
 from keras_captcha.core.answers import answer
 from keras_captcha.core.assets import shipped_base
 from keras_captcha.runtime.datasets import list_samples, split_samples, write_samples
@@ -152,7 +153,7 @@ def few_label_run(style, seed, labels, args, folder):
                            answer=args.answer, seed=seed, model=input_size(args), epochs=args.epochs,
                            learning_rate=args.learning_rate or TrainOptions.learning_rate,
                            self_training_rounds=TrainOptions.self_training_rounds if args.rounds is None else args.rounds,
-                           init=None if args.init == "none" else args.init)
+                           init=args.init)
     started = time.perf_counter()
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
@@ -174,7 +175,7 @@ def main():
     parser.add_argument("--epochs", type=int, help="the runs' epochs (train --epochs; default: the schedule's own)")
     parser.add_argument("--learning-rate", type=float, help="the runs' peak learning rate (train --learning-rate)")
     parser.add_argument("--rounds", type=int, help="the runs' self-training rounds (train --self-training-rounds)")
-    parser.add_argument("--init", metavar="MODEL|none", default=TrainOptions.init,
+    parser.add_argument("--init", metavar="MODEL|none", type=init_value, default=TrainOptions.init,
                         help="the runs' start (train --init; default: the command's own choice)")
     parser.add_argument("--dev", action="store_true", help="measure on a development split, not the test split")
     parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")

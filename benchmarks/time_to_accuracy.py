@@ -28,6 +28,7 @@ import time
 
 import keras
 
+from keras_captcha.cli.parser import init_value
 from keras_captcha.core.config import CaptchaConfig
 from keras_captcha.runtime import datasets
 from keras_captcha.training.dataset import make_dataset
@@ -140,7 +141,7 @@ def summarise(timer, train_images):
 
 def run_pair(folder, args):
     """One default run, then (unless skipped) the reference on the same split."""
-    result = {"default": run_default(folder, args.seed, None if args.init == "none" else args.init)}
+    result = {"default": run_default(folder, args.seed, args.init)}
     print(json.dumps(result), file=sys.stderr, flush=True)  # kept if the reference fails
     if not args.skip_reference:
         result["reference_keras_io"] = run_reference(folder, args.seed, args.reference_max_epochs)
@@ -172,7 +173,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="default/reference pairs to run")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--reference-max-epochs", type=int, default=60)
-    parser.add_argument("--init", metavar="MODEL|none", default=TrainOptions.init,
+    parser.add_argument("--init", metavar="MODEL|none", type=init_value, default=TrainOptions.init,
                         help="the default run's start (train --init; default: the command's own choice)")
     args = parser.parse_args()
     folder = data_dir()

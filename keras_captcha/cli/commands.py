@@ -25,8 +25,6 @@ def run_train(args):
         "epochs", "batch_size", "learning_rate", "patience", "validation_fraction", "seed",
         "unlabeled", "self_training_rounds", "init", "answer", "charset",
     )
-    if args.init == "none":
-        args.init = ""  # TrainOptions: a false init starts from scratch
     options = TrainOptions(
         **{name: getattr(args, name) for name in fields if getattr(args, name) is not None},
         skip_bad=args.skip_bad,

@@ -49,7 +49,7 @@ def build_parser():
         help="rounds on pseudo-labels after the labelled-only one (default 3; with --unlabeled)",
     )
     train.add_argument(
-        "--init", metavar="MODEL|none",
+        "--init", metavar="MODEL|none", type=init_value,
         help="start from this trained model.keras (its network and input size; output mapped by "
         "character), or none: from scratch (default: the shipped pretrained base with the default "
         "network, from scratch when --height or another network size is given)",
@@ -188,6 +188,11 @@ def _add_allowed(command):
         help="read only these characters, as one string (e.g. 0123456789 for a site of digits; "
         "default: every character of the model)",
     )
+
+
+def init_value(text):
+    """`TrainOptions.init` for an `--init` value: "none" is "" (a false init starts from scratch)."""
+    return "" if text == "none" else text
 
 
 def _positive_int(text):
