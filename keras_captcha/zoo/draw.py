@@ -3,8 +3,10 @@
 The steps, each sampled from the style: the text; each glyph on a tile of
 its own (boxed or not), rotated, to be pasted left to right (overlapping
 when the spacing is below 1); a background, widened when the text needs it;
-a colour per character against it; lines, curves, dots and grids; a sine
-warp; 1-bit or JPEG encoding.
+a colour per character against it; lines, curves, dots and grids; sine
+warps down and across; a blur; 1-bit or JPEG encoding. A knob a style leaves
+at zero draws nothing from the generator, so adding one keeps the other
+styles' images as they were.
 """
 
 import colorsys
@@ -13,7 +15,7 @@ import io
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from keras_captcha.zoo.fonts import font_paths, load_font
 from keras_captcha.zoo.text import expression, random_text
@@ -58,6 +60,11 @@ def draw(style, rng, fonts=None):
     _noise(canvas, style, inks, rng)
     if style.warp:
         canvas = _warp(canvas, style.warp * height * rng.random(), rng)
+    if style.ripple:
+        canvas = _warp(canvas.transpose(Image.TRANSPOSE), style.ripple * height * rng.random(), rng)
+        canvas = canvas.transpose(Image.TRANSPOSE)
+    if style.blur and rng.random() < style.blur:
+        canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0) * height / 40))
     if rng.random() < style.binary:
         return _one_bit(canvas, base), label, {"format": "PNG"}
     if rng.random() < style.jpeg:
@@ -196,15 +203,28 @@ def _glyph_mask(char, font):
 
 
 def _tile(char, font, style, rng):
-    """An "L" mask of one glyph (in a box, sometimes), rotated."""
+    """An "L" mask of one glyph (in a box, sometimes), stretched, slanted and rotated as the style says."""
     tile = _glyph_mask(char, font)
     if rng.random() < style.boxes:
         left, top, right, bottom = _bbox(char, font)
         tile = tile.copy()
         ImageDraw.Draw(tile).rectangle((0, 0, tile.size[0] - 1, tile.size[1] - 1), outline=255,
                                        width=max(_margin(bottom - top) // 2, 1))
+    if style.stretch:
+        scale = rng.uniform(1 - style.stretch, 1 + style.stretch)
+        tile = tile.resize((max(round(tile.size[0] * scale), 1), tile.size[1]), Image.BILINEAR)
+    if style.shear:
+        tile = _slant(tile, math.tan(math.radians(rng.uniform(-style.shear, style.shear))))
     angle = turn(char, style, rng)
     return tile.rotate(angle, resample=Image.BILINEAR, expand=True) if angle else tile
+
+
+def _slant(tile, slope):
+    """`tile` sheared, widened to fit: each row `slope` pixels further right than the row below it."""
+    width, height = tile.size
+    offset = -max(slope, 0) * height  # the source column of the output's left edge at the top row
+    return tile.transform((width + math.ceil(abs(slope) * height), height), Image.AFFINE,
+                          (1, slope, offset, 0, 1, 0), resample=Image.BILINEAR)
 
 
 def turn(char, style, rng):
@@ -225,13 +245,13 @@ def _noise(canvas, style, inks, rng):
 
     for _ in range(int(rng.integers(*_span(style.lines)))):
         points = [(rng.uniform(0, width), rng.uniform(0, height)) for _ in range(2)]
-        pen.line(points, fill=colour(), width=int(rng.integers(1, 3)))
+        pen.line(points, fill=colour(), width=int(rng.integers(*_span(style.line_width))))
     for _ in range(int(rng.integers(*_span(style.curves)))):
         phase, periods = rng.uniform(0, 2 * math.pi), rng.uniform(0.5, 2.5)
         middle, amplitude = rng.uniform(0.2, 0.8) * height, rng.uniform(0.1, 0.4) * height
         xs = np.linspace(-5, width + 5, 40)
         ys = middle + amplitude * np.sin(phase + xs / width * 2 * math.pi * periods)
-        pen.line(list(zip(xs.tolist(), ys.tolist())), fill=colour(), width=int(rng.integers(1, 4)))
+        pen.line(list(zip(xs.tolist(), ys.tolist())), fill=colour(), width=int(rng.integers(*_span(style.curve_width))))
     dots = int(rng.integers(*_span(style.dots)) * width * height / 1000)
     for _ in range(dots):
         x, y = int(rng.integers(width)), int(rng.integers(height))
@@ -252,7 +272,7 @@ def _one_bit(canvas, base):
 
 
 def _warp(canvas, amplitude, rng):
-    """Each column shifted up or down along a sine of random period and phase."""
+    """Each column shifted up or down along a sine of random period and phase (rows, on a transposed canvas)."""
     pixels = np.asarray(canvas)
     height, width = pixels.shape[:2]
     period, phase = rng.uniform(0.6, 2.0) * width, rng.uniform(0, 2 * math.pi)

@@ -29,11 +29,17 @@ class Style:
     font_size: tuple = (0.55, 0.8)  # of the height
     mixed_fonts: float = 0.0  # probability each character has a font of its own
     rotation: float = 10.0  # degrees, each character
-    warp: float = 0.0  # sine warp amplitude, of the height
+    warp: float = 0.0  # sine warp amplitude, of the height: columns shifted up and down
+    ripple: float = 0.0  # the same across: rows shifted left and right, amplitude of the height
+    shear: float = 0.0  # degrees, each glyph slanted by up to this much either way
+    stretch: float = 0.0  # each glyph's width scaled by 1 - stretch to 1 + stretch
+    blur: float = 0.0  # probability of a Gaussian blur of the whole captcha
     spacing: tuple = (0.85, 1.05)  # advance over the glyph width; below 1 overlaps
     boxes: float = 0.0  # probability a character sits in a box
     lines: tuple = (0, 2)
+    line_width: tuple = (1, 2)  # pixels
     curves: tuple = (0, 1)
+    curve_width: tuple = (1, 3)  # pixels
     dots: tuple = (0, 0)  # per 1,000 pixels
     grid: float = 0.0  # probability of a grid
     binary: float = 0.0  # probability of a 1-bit image
@@ -55,6 +61,10 @@ STYLES = {style.name: style for style in (
           rotation=25, spacing=(0.95, 1.15)),
     Style("binary_fonts", alphabet=DIGITS, binary=1.0, mixed_fonts=1.0, lines=(0, 0), curves=(0, 0), dots=(1, 4),
           width=(60, 110), height=(20, 36), length=(4, 4)),
+    Style("blurred_overlap", background=("light", "noise"), spacing=(0.55, 0.8), stretch=0.3, shear=15, blur=1.0,
+          curves=(1, 2), curve_width=(2, 5), lines=(0, 1), line_width=(2, 4), dots=(0, 3)),
+    Style("rippled", alphabet=DIGITS + LOWER + UPPER, ink=("dark", "pale"), warp=0.06, ripple=0.05, shear=10,
+          curves=(1, 4), curve_width=(1, 4), rotation=15),
     Style("jpeg_noise", background=("noise", "gradient"), ink=("dark", "per_char"), jpeg=1.0, jpeg_quality=(20, 60),
           dots=(2, 6)),
     Style("grid_overlap", alphabet=UPPER + DIGITS, grid=1.0, spacing=(0.6, 0.8), rotation=20, length=(5, 8)),
@@ -67,6 +77,7 @@ HELD_OUT = ("colour_chars", "crossing_curves", "boxed_arithmetic")
 #: Every knob sampled anew per image, over the range the presets span.
 MIXED = Style(
     "mixed", width=(60, 250), height=(20, 80), length=(3, 8), alphabet=DIGITS + LOWER + UPPER, arithmetic=0.1,
-    background=BACKGROUNDS, ink=INKS, mixed_fonts=0.2, rotation=25, warp=0.06, spacing=(0.6, 1.15), boxes=0.15,
-    lines=(0, 6), curves=(0, 6), dots=(0, 6), grid=0.1, binary=0.1, jpeg=0.3, jpeg_quality=(15, 95),
+    background=BACKGROUNDS, ink=INKS, mixed_fonts=0.2, rotation=25, warp=0.06, ripple=0.03, shear=20, stretch=0.25,
+    blur=0.25, spacing=(0.55, 1.15), boxes=0.15, lines=(0, 6), line_width=(1, 3), curves=(0, 6), curve_width=(1, 4),
+    dots=(0, 6), grid=0.1, binary=0.1, jpeg=0.3, jpeg_quality=(15, 95),
 )

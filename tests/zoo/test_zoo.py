@@ -1,10 +1,12 @@
 """The style zoo: seeded, within each style's ranges, readable by the runtime, written as a dataset train reads."""
 
+import dataclasses
 import re
 from unittest import mock
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.images import read_pixels
@@ -89,6 +91,34 @@ def test_light_text_on_dark_backgrounds_and_one_bit_images():
         assert np.median(gray) < 110 and gray.max() > np.median(gray) + 60  # a dark page, lighter glyphs
     binary, _, _ = captcha(STYLES["binary_fonts"], 0, 0)
     assert binary.mode == "1"
+
+
+def test_blur_ripple_stretch_and_shear_change_the_drawing_not_the_text():
+    plain = dataclasses.replace(STYLES["plain"], lines=(0, 0))
+    for knob, value in [("blur", 1.0), ("ripple", 0.3), ("stretch", 0.3), ("shear", 20.0)]:
+        styled = dataclasses.replace(plain, **{knob: value})
+        for index in range(3):
+            (before, label, _), (after, styled_label, _) = captcha(plain, 4, index), captcha(styled, 4, index)
+            assert styled_label == label and after.size[1] == before.size[1], knob
+            assert after.tobytes() != before.tobytes(), knob
+    sharp, _, _ = captcha(plain, 4, 0)
+    blurred, _, _ = captcha(dataclasses.replace(plain, blur=1.0), 4, 0)
+    assert _edge_energy(blurred) < 0.8 * _edge_energy(sharp)
+
+
+def _edge_energy(image):
+    gray = np.asarray(image.convert("L"), dtype=np.float32)
+    return float(np.abs(np.diff(gray, axis=1)).mean())
+
+
+def test_a_slanted_tile_moves_each_row_by_the_slope():
+    bar = Image.new("L", (6, 20), 0)
+    bar.paste(255, (2, 0, 4, 20))
+    for slope in (0.5, -0.5):
+        slanted = np.asarray(draw_module._slant(bar, slope)) > 127
+        assert slanted.shape == (20, 6 + 10)
+        top, bottom = np.nonzero(slanted[1])[0].mean(), np.nonzero(slanted[18])[0].mean()
+        assert top - bottom == pytest.approx(slope * 17, abs=1.0)
 
 
 def test_a_written_dataset_is_what_train_reads(tmp_path):
