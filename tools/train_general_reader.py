@@ -19,6 +19,7 @@ import argparse
 import pathlib
 import sys
 
+from keras_captcha.cli.parser import init_value
 from keras_captcha.runtime.datasets import list_samples, write_samples
 from keras_captcha.training.options import TrainOptions
 from keras_captcha.training.run import train
@@ -52,13 +53,15 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=4e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", type=init_value, default="none",
+                        help="a model.keras to go on training (a reader trained before); none: from scratch")
     args = parser.parse_args()
     manifest = pathlib.Path(args.images, "labels.csv")
     if not manifest.is_file():
         manifest = draw_training_set(args.images, args.per_style, args.mixed, args.seed)
     print(f"training on {manifest} ({len(font_paths())} fonts)", file=sys.stderr)
     options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                           seed=args.seed, init=None, model=NETWORK, validation_fraction=0.02, verbose=2)
+                           seed=args.seed, init=args.init, model=NETWORK, validation_fraction=0.02, verbose=2)
     print(train(manifest, args.out, options))
 
 
