@@ -2,13 +2,13 @@
 
     python benchmarks/real_styles.py --real captcha_images_v2 henan_digits lzu_digits rkn_securimage \\
         --styles colour_chars crossing_curves --labels 25 50 all --seeds 101 102 103 --ddddocr \\
-        [--answer arithmetic] [--epochs N] [--learning-rate LR] [--rounds N] [--init MODEL|none] [--height H] [--width W] [--dev] \\
+        [--answer arithmetic] [--epochs N] [--learning-rate LR] [--rounds N] [--init MODEL|none] [--reader MODEL] [--height H] [--width W] [--dev] \\
         [--out benchmarks/results/real_styles.json] [--plot docs/real_styles.png]
 
 For each style: a fixed test split of `--test` captchas that no run sees
 (a real set, under KERAS_CAPTCHA_DATASETS: a split of its labels with seed
 0; a zoo style: its own seeded stream), read first with no training by the
-general reader (`exported/base/model.keras`) and, with `--ddddocr`, by
+general reader (`exported/base/model.keras`, or `--reader MODEL`) and, with `--ddddocr`, by
 ddddocr 1.6.1's own model (in its own virtualenv; its reading is lowercased
 for sets whose labels have no capital letter); then both again with the
 site's alphabet declared, as a user who knows the site uses digits would
@@ -180,6 +180,7 @@ def main():
     parser.add_argument("--dev", action="store_true", help="measure on a development split, not the test split")
     parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")
     parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's, widened for long labels)")
+    parser.add_argument("--reader", type=pathlib.Path, help="the zero-shot general reader (default: the shipped base)")
     parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")
     parser.add_argument("--out", default="benchmarks/results/real_styles.json")
     parser.add_argument("--plot", help="write the figure (matplotlib) to this PNG")
@@ -193,7 +194,7 @@ def main():
         return
     label_counts = [count if count == ALL else int(count) for count in args.labels]
     python = ddddocr_python() if args.ddddocr else None
-    general = KerasPredictor(load_keras_model(shipped_base()))
+    general = KerasPredictor(load_keras_model(args.reader or shipped_base()))
     results = []
 
     def record(result):
