@@ -63,12 +63,12 @@ def encode_labels(labels, vocabulary):
     return ids
 
 
-def make_dataset(samples, config, batch_size=32, shuffle=False, seed=0):
-    """Samples -> cached, prefetched batches of `{"image", "labels"}`.
+def make_dataset(samples, config, batch_size=32, shuffle=False, seed=0, passes=1):
+    """Samples -> cached, prefetched batches of `{"image", "labels"}`, going `passes` times over them.
 
     `image` is (batch, height, width, 1) float32, `labels` (batch, max_length)
     int32 class ids padded with the blank. Every label is checked against `config`
-    first (`CaptchaError` names the file).
+    first (`CaptchaError` names the file). `shuffle` mixes all the passes together.
     """
     for path, label in samples:
         config.check_label(label, path)
@@ -84,9 +84,9 @@ def make_dataset(samples, config, batch_size=32, shuffle=False, seed=0):
         },
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
-    ).cache()
+    ).cache().repeat(passes)
     if shuffle:
-        dataset = dataset.shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(passes * len(samples), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

@@ -64,6 +64,21 @@ class TrainOptions:
     charset: typing.Optional[str] = None
 
 
+def epoch_passes(options, train_images, batch_size):
+    """How many times one epoch goes over a training split of `train_images` at `batch_size`.
+
+    When the schedule adapts (`epochs` None), a split of fewer images than
+    `MIN_STEPS / DEFAULT_EPOCHS` batches hold is gone over as many whole times
+    as fit in them: 45 labelled images train 20 epochs of 27 steps instead of
+    270 of 2. The steps are as many; each epoch's validation, backup and log
+    are paid a thirteenth as often (benchmarks/RESULTS.md). A given `epochs`
+    keeps 1 pass.
+    """
+    if options.epochs is not None:
+        return 1
+    return max(1, (MIN_STEPS // DEFAULT_EPOCHS) * batch_size // train_images)
+
+
 def resolve_schedule(options, steps_per_epoch):
     """`options` with `epochs` set (see `TrainOptions`), and `patience` and `min_epochs`
     stretched by the factor the epochs grew by over `DEFAULT_EPOCHS`."""

@@ -1,7 +1,7 @@
 """One training round: the schedule, tf.data batches, the recognizer and its trainer, `fit`, the saved model.
 
 `train_round` is what `keras_captcha.training.run.train` runs once (or
-once per self-training round): `resolve_schedule`, `make_batches`,
+once per self-training round): `epoch_passes`, `resolve_schedule`, `make_batches`,
 `build_model`, `fit`, `finish`.
 """
 
@@ -23,33 +23,35 @@ from keras_captcha.training.callbacks import build_callbacks
 from keras_captcha.training.dataset import make_dataset
 from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.training.model import CaptchaRecognizer, build_training_model, set_blank_prior
-from keras_captcha.training.options import learning_rate_schedule, resolve_schedule
+from keras_captcha.training.options import epoch_passes, learning_rate_schedule, resolve_schedule
 from keras_captcha.training.run_folder import epochs_run
 
 
 def train_round(run, options, strategy, callbacks=(), started=None):
     """One training of a recognizer on `run`'s split, from `run.init` or the blank prior.
 
-    `resolve_schedule` (epochs for the set's size; written with the config
-    to `config.json`), `make_batches` (tf.data), `build_model` (recognizer
+    `epoch_passes` and `resolve_schedule` (passes and epochs for the set's size;
+    written with the config to `config.json`), `make_batches` (tf.data), `build_model` (recognizer
     and compiled trainer), `fit`, `finish` (saved model, score, summary,
     figures). Returns `(recognizer, summary)`.
     """
     started = time.perf_counter() if started is None else started
-    options = resolve_schedule(options, _steps_per_epoch(run, options, strategy))
-    (run.run_dir / run_files.CONFIG_JSON).write_text(
-        json.dumps({"model": run.config.to_dict(), "train": dataclasses.asdict(options)}, indent=2)
-    )
+    passes = epoch_passes(options, len(run.train_samples), _global_batch_size(options, strategy))
+    steps_per_epoch = _steps_per_epoch(run, options, strategy, passes)
+    options = resolve_schedule(options, steps_per_epoch)
+    (run.run_dir / run_files.CONFIG_JSON).write_text(json.dumps(
+        {"model": run.config.to_dict(), "train": dataclasses.asdict(options), "epoch_passes": passes}, indent=2
+    ))
     keras.utils.set_random_seed(options.seed)
-    batches = make_batches(run, options, strategy)
-    recognizer, trainer = build_model(run, options, strategy)
+    batches = make_batches(run, options, strategy, passes)
+    recognizer, trainer = build_model(run, options, strategy, steps_per_epoch)
     history = fit(trainer, batches, run, options, callbacks)
     return recognizer, finish(recognizer, trainer, run, history, started)
 
 
-def build_model(run, options, strategy):
+def build_model(run, options, strategy, steps_per_epoch):
     """The recognizer, started from `run.init` (a path or a recognizer) or at the blank prior,
-    and its compiled training model."""
+    and its compiled training model (its learning rate scheduled over `steps_per_epoch`)."""
     with strategy.scope():
         recognizer = CaptchaRecognizer(run.config, name="captcha_recognizer")
         if run.init is None:
@@ -60,7 +62,7 @@ def build_model(run, options, strategy):
         trainer = build_training_model(recognizer)
         trainer.compile(
             optimizer=keras.optimizers.Adam(
-                learning_rate_schedule(options, _steps_per_epoch(run, options, strategy))
+                learning_rate_schedule(options, steps_per_epoch)
             )
         )
     return recognizer, trainer
@@ -70,15 +72,16 @@ def _global_batch_size(options, strategy):
     return options.batch_size * strategy.num_replicas_in_sync
 
 
-def _steps_per_epoch(run, options, strategy):
-    return math.ceil(len(run.train_samples) / _global_batch_size(options, strategy))
+def _steps_per_epoch(run, options, strategy, passes=1):
+    return math.ceil(passes * len(run.train_samples) / _global_batch_size(options, strategy))
 
 
-def make_batches(run, options, strategy):
-    """(training, validation) tf.data batches of the run's split, sharded for `strategy`."""
+def make_batches(run, options, strategy, passes=1):
+    """(training, validation) tf.data batches of the run's split, sharded for `strategy`;
+    an epoch of training batches goes `passes` times over the training split."""
     train_batches = make_dataset(
         run.train_samples, run.config, _global_batch_size(options, strategy),
-        shuffle=True, seed=options.seed,
+        shuffle=True, seed=options.seed, passes=passes,
     )
     validation_batches = make_dataset(run.validation_samples, run.config, 64)
     return distribute.shard_by_data(train_batches), distribute.shard_by_data(validation_batches)

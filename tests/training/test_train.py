@@ -156,15 +156,38 @@ def test_the_schedule_adapts_to_a_small_dataset_and_keeps_given_epochs():
     assert resolve_schedule(TrainOptions(epochs=3), steps_per_epoch=2).epochs == 3
 
 
+def test_an_epoch_goes_over_a_small_split_as_often_as_the_full_sets_steps_allow():
+    from keras_captcha.training.options import epoch_passes
+
+    assert epoch_passes(TrainOptions(), train_images=842, batch_size=32) == 1  # the full set: 27 steps
+    assert epoch_passes(TrainOptions(), train_images=45, batch_size=32) == 19  # 50 labels: 27 steps of 855
+    assert epoch_passes(TrainOptions(), train_images=210, batch_size=32) == 4
+    assert epoch_passes(TrainOptions(epochs=30), train_images=45, batch_size=32) == 1
+
+
 def test_a_run_without_epochs_trains_and_records_the_resolved_schedule(tiny_dataset, tmp_path, monkeypatch):
     from keras_captcha.training import options as train_module
 
     monkeypatch.setattr(train_module, "DEFAULT_EPOCHS", 1)
-    monkeypatch.setattr(train_module, "MIN_STEPS", 4)  # 36 training images at batch 32: 2 steps, 2 epochs
-    summary = train(tiny_dataset, tmp_path / "run", TrainOptions(verbose=0, model=TINY_MODEL))
-    recorded = json.loads((tmp_path / "run" / "config.json").read_text())["train"]
-    assert recorded["epochs"] == summary["epochs"] == 2
-    assert (recorded["patience"], recorded["min_epochs"]) == (20, 20)
+    monkeypatch.setattr(train_module, "MIN_STEPS", 4)  # 36 training images at batch 16: 3 steps, 1 pass, 2 epochs
+    summary = train(tiny_dataset, tmp_path / "run", TrainOptions(verbose=0, model=TINY_MODEL, batch_size=16))
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert recorded["epoch_passes"] == 1
+    assert recorded["train"]["epochs"] == summary["epochs"] == 2
+    assert (recorded["train"]["patience"], recorded["train"]["min_epochs"]) == (20, 20)
+
+
+def test_a_small_split_is_gone_over_several_times_an_epoch(tiny_dataset, tmp_path, monkeypatch):
+    from keras_captcha.training import options as train_module
+
+    monkeypatch.setattr(train_module, "DEFAULT_EPOCHS", 2)
+    monkeypatch.setattr(train_module, "MIN_STEPS", 8)  # 4 steps an epoch: 3 passes of 36 images at batch 32
+    batches = []
+    counting = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))
+    summary = train(tiny_dataset, tmp_path / "run", TrainOptions(verbose=0, model=TINY_MODEL), callbacks=[counting])
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert recorded["epoch_passes"] == 3 and recorded["train"]["epochs"] == summary["epochs"] == 2
+    assert len(batches) == 2 * 4  # ceil(3 * 36 / 32) steps an epoch
 
 
 def test_self_training_runs_its_rounds_on_pseudo_labels_and_validates_on_labels_only(tiny_dataset, tmp_path):
