@@ -3,6 +3,9 @@
     pip install -e ".[train]"
     apt-get install fonts-dejavu fonts-liberation fonts-freefont-ttf fonts-urw-base35 fonts-noto-core ...
     python tools/train_general_reader.py --out runs/general --per-style 6000 --mixed 60000 --epochs 10
+    # or go on training a reader trained before, on a freshly drawn zoo (session 18's try, not shipped):
+    python tools/train_general_reader.py --out runs/general-v4 --images runs/general-v4-images \
+        --per-style 5000 --mixed 55000 --seed 1 --epochs 14 --learning-rate 2e-3 --init exported/base/model.keras
     cp runs/general/model.keras exported/base/model.keras
     python tools/export_general_reader.py
 
