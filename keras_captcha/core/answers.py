@@ -4,10 +4,11 @@ A rule is saved in the model's config (`CaptchaConfig.answer`), so every
 consumer computes the same answer: `evaluate` here, the browser page in
 `web/src/answer.js`; both are tested against `tests/core/answer_vectors.json`.
 
-The arithmetic grammar, our own (never `eval`): integers joined by binary
-operators, `x`/`*`/`×` and `/`/`÷` before `+` and `-`, left to right; spaces
-anywhere; an optional trailing `=`, `?` or `=?`. Anything else (`9+`, `++3`,
-`3=4`) does not parse, and a division by zero or a result that is not an
+The arithmetic grammar, our own (never `eval`): integers joined by one or more
+binary operators, `x`/`*`/`×` and `/`/`÷` before `+` and `-`, left to right;
+spaces anywhere; an optional trailing `=`, `?` or `=?`. Anything else (`9+`,
+`++3`, `3=4`, and a lone number such as `9896`: a misread operator, not a
+question) does not parse, and a division by zero or a result that is not an
 integer has no answer either: `answer` gives None, never an exception.
 """
 
@@ -53,7 +54,7 @@ def rule_for_labels(name, samples):
 def answer(text, rule_data):
     """The integer `text` evaluates to under `rule_data` (a `RULES` value), or None when it has none."""
     tokens = _tokens(text, rule_data)
-    if tokens is None or len(tokens) % 2 == 0:
+    if tokens is None or len(tokens) < 3 or len(tokens) % 2 == 0:  # one operator at least
         return None
     numbers, operations = tokens[0::2], tokens[1::2]  # `_tokens` alternates them, a number first
     precedence = rule_data["precedence"]

@@ -31,7 +31,7 @@ function apply(values, operation) {
 // The integer `text` evaluates to under `rule`, or null when it has none (never throws).
 export function answer(text, rule) {
   const found = tokens(text, rule);
-  if (found === null || found.length % 2 === 0) return null;
+  if (found === null || found.length < 3 || found.length % 2 === 0) return null;  // one operator at least
   const values = [found[0]], pending = [];
   for (let index = 1; index < found.length; index += 2) {
     const operation = found[index];
