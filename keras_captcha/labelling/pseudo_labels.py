@@ -63,21 +63,28 @@ def shift_images(images, columns, rows):
     return padded[:, top:top + height, left:left + width]
 
 
-def most_confident(paths, readings, lengths, fraction, rule=None, stable=None):
+def teachable(readings, charset=None, rule=None):
+    """One bool per reading: whether its text may teach, that is within `charset` when one is
+    declared and, with an answer `rule` (`keras_captcha.core.answers`), a text the rule answers
+    (a misread `14++8` teaches nothing)."""
+    return [(charset is None or set(reading.text) <= set(charset))
+            and (rule is None or answer(reading.text, rule) is not None) for reading in readings]
+
+
+def most_confident(paths, readings, lengths, fraction, keep=None):
     """`(path, text)` samples of the surest `fraction` of the `readings` of `paths`.
 
     Only texts of one of the labelled `lengths` count (a captcha style's
-    lengths are few), with `stable` (one bool per reading, `stable_readings`)
-    only stable ones, and with an answer `rule` (`keras_captcha.core.answers`)
-    only texts it answers (a misread `14++8` teaches nothing); of those, the
+    lengths are few), with `keep` (one bool per reading: stable under
+    `stable_readings`, `teachable`) only the kept ones; of those, the
     `round(fraction * len(paths))` most confident are kept (ties by path). A
     rank rather than a confidence threshold: a model trained on few labels is
     under-confident, and by how much varies from run to run (benchmarks/RESULTS.md).
     """
     candidates = sorted(
         (-reading.confidence, path, reading.text)
-        for path, reading, steady in zip(paths, readings, stable or [True] * len(readings))
-        if steady and len(reading.text) in lengths and (rule is None or answer(reading.text, rule) is not None)
+        for path, reading, kept in zip(paths, readings, keep or [True] * len(readings))
+        if kept and len(reading.text) in lengths
     )
     return [(path, text) for _, path, text in candidates[: round(fraction * len(paths))]]
 

@@ -14,7 +14,7 @@ import json
 import time
 
 from keras_captcha.core import run_files
-from keras_captcha.core.answers import answer, rule_for_labels
+from keras_captcha.core.answers import rule_for_labels
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.labelling import pseudo_labels
 from keras_captcha.runtime.datasets import write_samples
@@ -50,14 +50,10 @@ def start_model_labels(options):
     readings, stable = pseudo_labels.stable_readings(
         KerasPredictor(recognizer), preprocess_batch(pool, recognizer.config)
     )
-    usable = [
-        (options.charset is None or set(reading.text) <= set(options.charset))
-        and (rule is None or answer(reading.text, rule) is not None)
-        for reading in readings
-    ]
+    usable = pseudo_labels.teachable(readings, options.charset, rule)
     lengths = pseudo_labels.common_lengths([reading.text for reading, ok in zip(readings, usable) if ok])
-    usable_and_stable = [ok and kept for ok, kept in zip(usable, stable)]
-    samples = pseudo_labels.most_confident(pool, readings, lengths, START_LABELS_FRACTION, stable=usable_and_stable)
+    keep = [ok and steady for ok, steady in zip(usable, stable)]
+    samples = pseudo_labels.most_confident(pool, readings, lengths, START_LABELS_FRACTION, keep)
     if len(samples) < 2:
         raise CaptchaError(f"{options.unlabeled}: the start model {init} reads too few of its images to learn from; "
                            "label a few (--data)")
@@ -95,9 +91,9 @@ def self_train(run, options, strategy, callbacks, started):
         if index < options.self_training_rounds:
             readings, stable = pseudo_labels.stable_readings(KerasPredictor(recognizer), images)
             fraction = (index + 1) / options.self_training_rounds
-            pseudo = pseudo_labels.most_confident(
-                run.unlabelled, readings, lengths, fraction, run.config.answer, stable
-            )
+            usable = pseudo_labels.teachable(readings, rule=run.config.answer)
+            keep = [ok and steady for ok, steady in zip(usable, stable)]
+            pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction, keep)
             init = recognizer
     summary.update(
         seconds=round(time.perf_counter() - started, 1), init=run.init,

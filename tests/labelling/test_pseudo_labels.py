@@ -8,7 +8,7 @@ import pytest
 from keras_captcha.core.answers import RULES
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.labelling.pseudo_labels import (
-    common_lengths, most_confident, shift_images, stable_readings, unlabelled_pool,
+    common_lengths, most_confident, shift_images, stable_readings, teachable, unlabelled_pool,
 )
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.decode import Reading
@@ -71,7 +71,14 @@ def test_with_an_answer_rule_only_readings_it_answers_are_pseudo_labels():
     readings = [_reading("14+8", 0.9), _reading("14++", 0.99), _reading("3x12", 0.8), _reading("7=?3", 0.95)]
     assert most_confident(paths, readings, {4}, 1.0) == [("b.png", "14++"), ("d.png", "7=?3"), ("a.png", "14+8"),
                                                          ("c.png", "3x12")]
-    assert most_confident(paths, readings, {4}, 1.0, RULES["arithmetic"]) == [("a.png", "14+8"), ("c.png", "3x12")]
+    keep = teachable(readings, rule=RULES["arithmetic"])
+    assert keep == [True, False, True, False]
+    assert most_confident(paths, readings, {4}, 1.0, keep) == [("a.png", "14+8"), ("c.png", "3x12")]
+
+
+def test_a_declared_charset_keeps_only_readings_within_it():
+    readings = [_reading("1234", 0.9), _reading("12a4", 0.9), _reading("", 0.9)]
+    assert teachable(readings, charset="0123456789") == [True, False, True]  # the empty one is left to the length check
 
 
 def test_the_common_lengths_are_those_of_a_large_share_of_the_readings():
@@ -111,4 +118,4 @@ def test_a_reading_that_a_small_shift_changes_is_not_stable():
 def test_only_stable_readings_are_pseudo_labels():
     paths = ["a.png", "b.png", "c.png"]
     readings = [_reading("abc", 0.9), _reading("bcd", 0.99), _reading("cde", 0.5)]
-    assert most_confident(paths, readings, {3}, 1.0, stable=[True, False, True]) == [("a.png", "abc"), ("c.png", "cde")]
+    assert most_confident(paths, readings, {3}, 1.0, keep=[True, False, True]) == [("a.png", "abc"), ("c.png", "cde")]
