@@ -178,7 +178,7 @@ def main():
     parser.add_argument("--init", metavar="MODEL|none", type=init_value, default=TrainOptions.init,
                         help="the runs' start (train --init; default: the command's own choice)")
     parser.add_argument("--dev", action="store_true", help="measure on a development split, not the test split")
-    parser.add_argument("--height", type=int, help="the runs' input height (train --height; only from scratch)")
+    parser.add_argument("--height", type=int, help="the runs' input height (train --height)")
     parser.add_argument("--width", type=int, help="the runs' input width (train --width; default: the start model's, widened for long labels)")
     parser.add_argument("--reader", type=pathlib.Path, help="the zero-shot general reader (default: the shipped base)")
     parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")

@@ -32,7 +32,10 @@ def build_parser():
     train.add_argument("--patience", type=_positive_int, help="early-stopping patience in epochs")
     train.add_argument("--validation-split", type=_fraction, dest="validation_fraction")
     train.add_argument("--seed", type=int)
-    train.add_argument("--height", type=_positive_int, help="model input height")
+    train.add_argument(
+        "--height", type=_positive_int,
+        help="model input height (also with --init: the projection is fitted to the rows); default: the start model's, 32",
+    )
     train.add_argument(
         "--width",
         type=_positive_int,
@@ -52,7 +55,7 @@ def build_parser():
         "--init", metavar="MODEL|none", type=init_value,
         help="start from this trained model.keras (its network and input size; output mapped by "
         "character), or none: from scratch (default: the shipped pretrained base with the default "
-        "network, from scratch when --height or another network size is given)",
+        "network of any input size, from scratch when another network size is given)",
     )
     train.add_argument(
         "--answer", metavar="RULE",

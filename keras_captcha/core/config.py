@@ -104,6 +104,11 @@ class CaptchaConfig:
         return self.width // self.pool_factor(1)
 
     @property
+    def feature_rows(self):
+        """Rows of the conv stack's output, which the projection reads as one vector a step (floored)."""
+        return self.height // self.pool_factor(0)
+
+    @property
     def max_label_length(self):
         """Longest label the time axis can always emit.
 

@@ -7,7 +7,7 @@ import typing
 import keras
 
 from keras_captcha.core.assets import shipped_base
-from keras_captcha.training.warm_start import WEIGHT_FREE_FIELDS
+from keras_captcha.training.warm_start import INPUT_SIZE_FIELDS
 
 #: Epochs of a run on the full 936-image set (27 steps each at batch 32).
 DEFAULT_EPOCHS = 20
@@ -123,5 +123,5 @@ def choose_init(options):
     if options.init != AUTO_INIT:
         return options.init or None
     base = shipped_base()
-    network = set(options.model) - set(WEIGHT_FREE_FIELDS)  # fields the base's weights fit any value of
+    network = set(options.model) - set(INPUT_SIZE_FIELDS)  # the base's weights fit any input size
     return str(base) if base and not network else None

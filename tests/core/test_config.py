@@ -20,6 +20,7 @@ def test_config_round_trips_and_checks_itself():
     with pytest.raises(CaptchaError, match="smaller than the pooling factors"):
         CaptchaConfig(charset="a", height=4)
     assert CONFIG.replace(height=50, width=198).time_steps == 198 // 4  # pooling floors
+    assert CaptchaConfig(charset="a", height=50).feature_rows == 6  # pooled 50 -> 25 -> 12 -> 6
 
 
 def test_json_round_trip_keeps_the_normalisation_as_data():

@@ -266,15 +266,18 @@ def test_a_run_started_from_a_model_with_other_characters_keeps_its_network(trai
     assert load_keras_model(declared["model"]).config.charset == "xea1"  # as given: "b" is dropped
 
 
-def test_a_run_from_a_model_may_widen_its_input_as_the_weights_fit_any_width(trained_run, tmp_path):
+def test_a_run_from_a_model_may_change_its_input_size_as_the_weights_fit_any(trained_run, tmp_path):
     from keras_captcha.training.keras_predictor import load_keras_model
 
     run_dir, _ = trained_run
     write_captchas(tmp_path / "wide", ["ab1", "ba2", "1ab", "2ba", "ab", "ba", "a1b", "b2a"], size=(300, 50))
-    options = TrainOptions(epochs=1, verbose=0, init=str(run_dir / "model.keras"), model={"width": 192})
+    started_from = load_keras_model(run_dir / "model.keras")
+    taller = started_from.config.height + 16
+    options = TrainOptions(epochs=1, verbose=0, init=str(run_dir / "model.keras"), model={"width": 192, "height": taller})
     summary = train(tmp_path / "wide", tmp_path / "run", options)
-    started_from, trained = load_keras_model(run_dir / "model.keras"), load_keras_model(summary["model"])
+    trained = load_keras_model(summary["model"])
     assert (started_from.config.width, trained.config.width, trained.config.time_steps) == (128, 192, 48)
+    assert trained.config.height == taller
 
 
 def test_the_default_network_starts_from_the_shipped_base():
@@ -284,6 +287,7 @@ def test_the_default_network_starts_from_the_shipped_base():
     assert choose_init(TrainOptions()) == str(shipped_base())
     assert choose_init(TrainOptions(model=TINY_MODEL)) is None  # not the base's network
     assert choose_init(TrainOptions(model={"width": 192})) == str(shipped_base())
+    assert choose_init(TrainOptions(model={"height": 48, "width": 192})) == str(shipped_base())
     assert choose_init(TrainOptions(init=None)) is None
     assert choose_init(TrainOptions(init="runs/x/model.keras")) == "runs/x/model.keras"
 
