@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: the data folder, JSON output, ddddocr's virtualenv and readings (no TensorFlow)."""
+"""Helpers shared by the benchmark scripts: the data folder, JSON output, the CPU, ddddocr's virtualenv and readings (no TensorFlow)."""
 
 import json
 import os
@@ -29,6 +29,17 @@ def data_dir():
 def emit(result):
     """Prints the benchmark's JSON result on stdout."""
     print(json.dumps(result, indent=2))
+
+
+def cpu():
+    """The CPU's model name and its int8-relevant instruction sets, from /proc/cpuinfo (Linux)."""
+    try:
+        text = pathlib.Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    name = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), None)
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return {"model": name, "avx512f": "avx512f" in flags, "vnni": any("vnni" in flag for flag in flags)}
 
 
 def ddddocr_python():

@@ -34,18 +34,7 @@ from keras_captcha.zoo.generate import captcha
 from keras_captcha.zoo.styles import MIXED
 from keras_captcha.zoo.text import DIGITS, LOWER
 
-from common import emit
-
-
-def cpu():
-    """The CPU's model name and its int8-relevant instruction sets, from /proc/cpuinfo (Linux)."""
-    try:
-        text = pathlib.Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return {}
-    name = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), None)
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
-    return {"model": name, "avx512f": "avx512f" in flags, "vnni": any("vnni" in flag for flag in flags)}
+from common import cpu, emit
 
 
 def main():
