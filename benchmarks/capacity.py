@@ -21,6 +21,7 @@ import json
 import pathlib
 import tempfile
 
+from keras_captcha.core.assets import shipped_base
 from keras_captcha.core.card import ModelCard, build_card
 from keras_captcha.core.timing import median_ms
 from keras_captcha.core.variants import VARIANTS
@@ -28,18 +29,24 @@ from keras_captcha.export.exporter import CALIBRATION_IMAGES, LATENCY_RUNS
 from keras_captcha.export.writers import WRITERS
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.evaluation import evaluate
+from keras_captcha.runtime.metrics import score
 from keras_captcha.runtime.preprocess import preprocess_batch
 from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.training.options import TrainOptions
 from keras_captcha.training.run import train
+from keras_captcha.training.warm_start import read_init_config
 from keras_captcha.zoo.generate import write_dataset
 from keras_captcha.zoo.styles import STYLES
 
 from common import cpu, emit
 
-#: The runs compared: `TrainOptions` fields. The base's network is the general reader's, which every
+#: The network's `CaptchaConfig` fields; with the input size, the model facts each run reports.
+NETWORK_KEYS = ("conv_filters", "projection_units", "rnn_units")
+CONFIG_KEYS = ("height", "width") + NETWORK_KEYS
+#: The base's network is the general reader's (read from `exported/base/model.keras`), which every
 #: run of the default command keeps; "wide" doubles its convolutions and widens its top.
-BASE_NETWORK = {"conv_filters": (16, 32, 48), "projection_units": 64, "rnn_units": 48}
+BASE_NETWORK = {key: getattr(read_init_config(shipped_base()), key) for key in NETWORK_KEYS}
+#: The runs compared: `TrainOptions` fields.
 NETWORKS = {
     "default_from_base": {},
     "height48_from_base": {"model": {"height": 48}},
@@ -47,8 +54,6 @@ NETWORKS = {
     "wide_scratch": {"init": None, "epochs": 40,
                      "model": {"conv_filters": (32, 64, 96), "projection_units": 96, "rnn_units": 64}},
 }
-#: The model facts each run reports.
-CONFIG_KEYS = ("height", "width", "conv_filters", "projection_units", "rnn_units")
 #: Seeds of the labelled and development streams (any seeds other than real_styles.py's).
 LABELS_SEED, DEV_SEED = 777, 778
 
@@ -75,8 +80,8 @@ def int8_file(recognizer, path, samples, calibration_samples):
     return {
         "int8_kb": round(path.stat().st_size / 1000, 1),
         "int8_latency_ms": median_ms(written.run, [written.image], LATENCY_RUNS),
-        "int8_accuracy": sum(a == b for a, b in zip(written.texts, labels)) / len(labels),
-        "int8_agreement_with_keras": sum(a == b for a, b in zip(written.texts, keras_texts)) / len(labels),
+        "int8_accuracy": score(labels, written.texts)[0],
+        "int8_agreement_with_keras": score(keras_texts, written.texts)[0],
     }
 
 
