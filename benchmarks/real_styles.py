@@ -160,7 +160,7 @@ def few_label_run(style, seed, labels, args, folder):
     predictor = KerasPredictor(load_keras_model(summary["model"]))
     return {**accuracy_of(predictor, style.test, predictor.config.answer), "seconds": round(seconds, 1),
             "labelled": len(labelled), "height": predictor.config.height, "width": predictor.config.width,
-            "val_accuracy": summary["val_accuracy"]}
+            "val_accuracy": summary["val_accuracy"], "self_training": summary.get("self_training")}
 
 
 def main():

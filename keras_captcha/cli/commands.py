@@ -45,6 +45,10 @@ def run_train(args):
     if "self_training" in summary:
         pseudo = ", ".join(str(r["pseudo_labels"]) for r in summary["self_training"][1:])
         print(f"self-training on {summary['unlabelled_images']} unlabelled images: pseudo-labels per round {pseudo}")
+        taught = [str(r["round"] + 1) for r in summary["self_training"] if r.get("teacher") == "start"]
+        if taught:
+            print(f"round {', '.join(taught)} learnt from the start model's readings: it read more of the pool "
+                  "steadily than the round before")
 
 
 def run_export(args):

@@ -3,7 +3,10 @@
 A first round learns from the labelled images alone and reads the
 unlabelled ones; each further round trains on the labelled images plus the
 readings it is surest of, of those that a small shift of the image does not
-change (`keras_captcha.labelling.pseudo_labels`). The
+change (`keras_captcha.labelling.pseudo_labels`). Where the start model (the
+general reader) reads more of the pool steadily than a round's model, that
+round forgot what the start knew: the start model's readings teach the next
+round, which starts from the start model again. The
 rounds before the last are run folders of their own under `self_training/`;
 the last is the run folder itself. A killed run resumes after its last
 finished round. A run with no labels at all takes the start model's surest
@@ -64,14 +67,18 @@ def self_train(run, options, strategy, callbacks, started):
     """`train_round` on the labelled split, then `options.self_training_rounds` more, each on
     the labelled training images plus the pseudo-labels of the round before.
 
-    Each round starts from the last one's weights; validation stays the
-    labelled split. A round folder already holding its model (a resumed run)
-    is read instead of trained again. Returns the last round's summary with
-    `self_training`: per round, its pseudo-labels and validation accuracy.
+    Each round starts from the last one's weights and learns its readings,
+    unless the start model `run.init` has more teachable readings of the pool
+    (`_teachable_readings`): then from the start model's weights and readings.
+    Validation stays the labelled split. A round folder already holding its
+    model (a resumed run) is read instead of trained again. Returns the last
+    round's summary with `self_training`: per round, its pseudo-labels, its
+    validation accuracy and, but for the last, whose readings taught the next
+    (`teacher`: "round" or "start").
     """
     lengths = {len(label) for _, label in run.train_samples + run.validation_samples}
     task = distribute.read_task(options.strategy)
-    rounds, pseudo, init = [], [], run.init
+    rounds, pseudo, init, start = [], [], run.init, None
     images = preprocess_batch(run.unlabelled, run.config)  # decoded once, read every round
     for index in range(options.self_training_rounds + 1):
         if index == options.self_training_rounds:
@@ -89,18 +96,37 @@ def self_train(run, options, strategy, callbacks, started):
             {"round": index, "pseudo_labels": len(pseudo), "val_accuracy": summary["val_accuracy"]}
         )
         if index < options.self_training_rounds:
-            readings, stable = pseudo_labels.stable_readings(KerasPredictor(recognizer), images)
+            teacher, init = _teachable_readings(KerasPredictor(recognizer), images, lengths, run.config), recognizer
+            if run.init is not None:
+                start = start or _teachable_readings(_start_predictor(run.init), None, lengths, run.config, run.unlabelled)
+                if sum(start[1]) > sum(teacher[1]):  # the round forgot what the start model read
+                    teacher, init = start, run.init
+            rounds[-1]["teacher"] = "round" if init is recognizer else "start"
             fraction = (index + 1) / options.self_training_rounds
-            usable = pseudo_labels.teachable(readings, rule=run.config.answer)
-            keep = [ok and steady for ok, steady in zip(usable, stable)]
+            readings, keep = teacher
             pseudo = pseudo_labels.most_confident(run.unlabelled, readings, lengths, fraction, keep)
-            init = recognizer
     summary.update(
         seconds=round(time.perf_counter() - started, 1), init=run.init,
         unlabelled_images=len(run.unlabelled), self_training=rounds,
     )
     (run.run_dir / run_files.SUMMARY_JSON).write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _start_predictor(path):
+    return KerasPredictor(load_keras_model(path))
+
+
+def _teachable_readings(predictor, images, lengths, config, paths=None):
+    """`(readings, keep)`: `predictor`'s readings of the pool `images` (n, height, width, 1), and per
+    image whether the reading may teach: stable under a shift (`pseudo_labels.stable_readings`),
+    within `config`'s charset and answer rule, of one of `lengths`. `images` None: the pool
+    `paths` preprocessed for the predictor's own input size."""
+    if images is None:
+        images = preprocess_batch(paths, predictor.config)
+    readings, stable = pseudo_labels.stable_readings(predictor, images)
+    usable = pseudo_labels.teachable(readings, config.charset, config.answer)
+    return readings, [ok and steady and len(r.text) in lengths for ok, steady, r in zip(usable, stable, readings)]
 
 
 def _finished_round(run):

@@ -209,6 +209,34 @@ def test_self_training_runs_its_rounds_on_pseudo_labels_and_validates_on_labels_
     assert json.loads((tmp_path / "run" / "summary.json").read_text()) == summary
 
 
+def test_a_round_that_forgot_what_the_start_model_read_lets_the_start_model_teach(tmp_path, capsys):
+    from keras_captcha.core.assets import shipped_base
+    from keras_captcha.labelling.pseudo_labels import stable_readings
+    from keras_captcha.runtime.datasets import list_samples
+    from keras_captcha.runtime.preprocess import preprocess_batch
+    from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
+    from keras_captcha.zoo.generate import write_dataset
+    from keras_captcha.zoo.styles import STYLES
+
+    write_dataset(tmp_path / "labelled", STYLES["plain"], count=12, seed=3, processes=1)
+    write_dataset(tmp_path / "pool", STYLES["plain"], count=30, seed=4, processes=1)
+    (tmp_path / "pool" / "labels.csv").unlink()
+    # a learning rate that wrecks round 0's model: the general reader reads the plain style far better
+    code, out, _ = run_cli(capsys, "train", "--data", tmp_path / "labelled", "--unlabeled", tmp_path / "pool",
+                           "--epochs", 1, "--batch-size", 8, "--learning-rate", 5, "--self-training-rounds", 1,
+                           "--out", tmp_path / "run")
+    assert code == 0 and "round 1 learnt from the start model's readings" in out
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["self_training"][0]["teacher"] == "start"
+    pool = sorted(str(path) for path in (tmp_path / "pool").iterdir())
+    base = load_keras_model(shipped_base())
+    readings, stable = stable_readings(KerasPredictor(base), preprocess_batch(pool, base.config))
+    steady = {path: reading.text for path, reading, kept in zip(pool, readings, stable) if kept}
+    pseudo = list_samples(tmp_path / "run" / "pseudo_labels.csv")
+    assert len(pseudo) == summary["self_training"][1]["pseudo_labels"] > 0
+    assert all(text == steady[path] for path, text in pseudo)  # the start model's steady readings
+
+
 def test_a_resumed_self_training_run_reads_its_finished_rounds(tiny_dataset, tmp_path):
     write_captchas(tmp_path / "pool", random_labels(6, seed=5), suffix=".jpg", mode="RGB")
     options = TrainOptions(
