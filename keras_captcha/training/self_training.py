@@ -6,13 +6,15 @@ readings it is surest of, of those that a small shift of the image does not
 change (`keras_captcha.labelling.pseudo_labels`). Where the start model (the
 general reader) reads more of the pool steadily than a round's model, that
 round forgot what the start knew: the start model's readings teach the next
-round, which starts from the start model again. The
+round, which starts from the start model again, and the rounds from then on
+fine-tune at a lower learning rate (`START_TAUGHT_RATE`). The
 rounds before the last are run folders of their own under `self_training/`;
 the last is the run folder itself. A killed run resumes after its last
 finished round. A run with no labels at all takes the start model's surest
 readings of the pool for them (`start_model_labels`).
 """
 
+import dataclasses
 import json
 import time
 
@@ -30,6 +32,9 @@ from keras_captcha.training.trainer import train_round
 
 #: The share of the pool whose start model readings a run with no labels takes as its labels.
 START_LABELS_FRACTION = 0.25
+#: The peak learning rate of the rounds from the one the start model taught on, as a share of the
+#: run's: the style is one the start reads, and a gentler rate forgets less of it (benchmarks/RESULTS.md).
+START_TAUGHT_RATE = 1 / 3
 
 
 def start_model_labels(options):
@@ -69,7 +74,8 @@ def self_train(run, options, strategy, callbacks, started):
 
     Each round starts from the last one's weights and learns its readings,
     unless the start model `run.init` has more teachable readings of the pool
-    (`_teachable_readings`): then from the start model's weights and readings.
+    (`_teachable_readings`): then from the start model's weights and readings,
+    and from then on at `START_TAUGHT_RATE` of the learning rate.
     Validation stays the labelled split. A round folder already holding its
     model (a resumed run) is read instead of trained again. Returns the last
     round's summary with `self_training`: per round, its pseudo-labels, its
@@ -89,8 +95,11 @@ def self_train(run, options, strategy, callbacks, started):
                 chief_run_dir=chief_dir, run_dir=distribute.write_dir(chief_dir, task), init=init
             )
         round_run = round_run._replace(train_samples=sorted(run.train_samples + pseudo))
+        round_options = options
+        if "start" in [r.get("teacher") for r in rounds]:
+            round_options = dataclasses.replace(options, learning_rate=options.learning_rate * START_TAUGHT_RATE)
         recognizer, summary = (
-            _finished_round(round_run) or _new_round(round_run, pseudo, options, strategy, callbacks)
+            _finished_round(round_run) or _new_round(round_run, pseudo, round_options, strategy, callbacks)
         )
         rounds.append(
             {"round": index, "pseudo_labels": len(pseudo), "val_accuracy": summary["val_accuracy"]}

@@ -215,6 +215,7 @@ def test_a_round_that_forgot_what_the_start_model_read_lets_the_start_model_teac
     from keras_captcha.runtime.datasets import list_samples
     from keras_captcha.runtime.preprocess import preprocess_batch
     from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
+    from keras_captcha.training.self_training import START_TAUGHT_RATE
     from keras_captcha.zoo.generate import write_dataset
     from keras_captcha.zoo.styles import STYLES
 
@@ -228,6 +229,8 @@ def test_a_round_that_forgot_what_the_start_model_read_lets_the_start_model_teac
     assert code == 0 and "round 1 learnt from the start model's readings" in out
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["self_training"][0]["teacher"] == "start"
+    round1 = json.loads((tmp_path / "run" / "config.json").read_text())["train"]
+    assert round1["learning_rate"] == 5 * START_TAUGHT_RATE  # a round the start taught fine-tunes gently
     pool = sorted(str(path) for path in (tmp_path / "pool").iterdir())
     base = load_keras_model(shipped_base())
     readings, stable = stable_readings(KerasPredictor(base), preprocess_batch(pool, base.config))
