@@ -107,7 +107,9 @@ def self_train(run, options, strategy, callbacks, started):
         if index < options.self_training_rounds:
             teacher, init = _teachable_readings(KerasPredictor(recognizer), images, lengths, run.config), recognizer
             if run.init is not None:
-                start = start or _teachable_readings(_start_predictor(run.init), None, lengths, run.config, run.unlabelled)
+                start = start or _teachable_readings(
+                    KerasPredictor(load_keras_model(run.init)), None, lengths, run.config, run.unlabelled
+                )
                 if sum(start[1]) > sum(teacher[1]):  # the round forgot what the start model read
                     teacher, init = start, run.init
             rounds[-1]["teacher"] = "round" if init is recognizer else "start"
@@ -120,10 +122,6 @@ def self_train(run, options, strategy, callbacks, started):
     )
     (run.run_dir / run_files.SUMMARY_JSON).write_text(json.dumps(summary, indent=2))
     return summary
-
-
-def _start_predictor(path):
-    return KerasPredictor(load_keras_model(path))
 
 
 def _teachable_readings(predictor, images, lengths, config, paths=None):
