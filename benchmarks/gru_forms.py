@@ -10,7 +10,9 @@ Per variant and form: the file's KB, its op count, the bare single-image
 latency on one thread (median of `--runs` calls, through the TF-free
 runtime, written and read by the export's own TFLite writer; the median of `--rounds` rounds, the forms
 taking turns within a round so that the machine's drift hits them alike),
-and the share of images whose greedy text equals the Keras model's.
+and the share of images whose greedy text equals the Keras model's. A
+variant that keeps its input convolution in float32 is also built quantized
+all through, as `NAME_integer_input_conv`.
 Prints one JSON object, with the CPU's name and whether it has AVX512 or
 VNNI (int8 kernels are much faster with them).
 """
@@ -37,6 +39,15 @@ from keras_captcha.zoo.text import DIGITS, LOWER
 from common import cpu, emit
 
 
+def _with_integer_input_conv(names):
+    """(name, Variant) for each named variant, and for one whose input convolution stays float
+    (`float_input_conv`) the same quantized all through as `NAME_integer_input_conv`."""
+    for name in names:
+        yield name, VARIANTS[name]
+        if VARIANTS[name].float_input_conv:
+            yield f"{name}_integer_input_conv", dataclasses.replace(VARIANTS[name], float_input_conv=False)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a .keras model (default: the default network, untrained)")
@@ -58,9 +69,9 @@ def main():
               "cpu": cpu(), "variants": {}}
     with tempfile.TemporaryDirectory() as folder:
         runs = {}
-        for name in args.variants:
+        for name, variant in _with_integer_input_conv(args.variants):
             for form in GRU_FORMS:
-                variant = dataclasses.replace(VARIANTS[name], gru=form)
+                variant = dataclasses.replace(variant, gru=form)
                 path = pathlib.Path(folder, f"{name}_{form}.tflite")
                 # the export's own writer: converts, checks the ops, writes, and reads `images` with LiteRT
                 written = WRITERS["tflite", "keras_captcha"](

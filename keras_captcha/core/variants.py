@@ -21,9 +21,13 @@ class Variant:
     step sharing constant weights ("unrolled": the directions batched;
     "block_diagonal": the directions one state, which int8 runs faster and
     float slower, `python benchmarks/gru_forms.py`). `quantization`: "none", "dynamic_range" (int8
-    weights), "float16" (float16 weights) or "int8" (full integer, calibrated
-    on training images). `decoded`: the graph ends with greedy CTC decoding
+    weights), "float16" (float16 weights) or "int8" (integer weights and
+    activations, calibrated on training images). `decoded`: the graph ends with greedy CTC decoding
     (`label_ids`, `character_confidence`, `confidence` outputs).
+    `float_input_conv`: a quantized file keeps the first convolution (it reads
+    the one-channel image: 9 multiply-adds an output, 144 weights) in float32;
+    on CPUs without 8-bit dot products (AVX2) its int8 form costs about 6 times
+    the float one (benchmarks/RESULTS.md, "The int8 file's input convolution").
     `required_agreement`: the share of validation images whose text must
     equal the Keras model's for the export to succeed. `format`: "tflite"
     (LiteRT) or "onnx" (onnxruntime). `client`: who feeds the file:
@@ -41,6 +45,7 @@ class Variant:
     required_agreement: float
     format: str = "tflite"
     client: str = "keras_captcha"
+    float_input_conv: bool = False
 
 
 VARIANTS = {
@@ -49,8 +54,8 @@ VARIANTS = {
         Variant("float32", "captcha_float32.tflite", "unrolled", "none", False, 1.0),
         Variant("dynamic_range", "captcha_dynamic_range.tflite", "unrolled", "dynamic_range", False, 0.995),
         Variant("float16", "captcha_float16.tflite", "unrolled", "float16", False, 1.0),
-        Variant("int8", "captcha_int8.tflite", "block_diagonal", "int8", False, 0.995),
-        Variant("decoded", "captcha_decoded.tflite", "block_diagonal", "int8", True, 0.995),
+        Variant("int8", "captcha_int8.tflite", "block_diagonal", "int8", False, 0.995, float_input_conv=True),
+        Variant("decoded", "captcha_decoded.tflite", "block_diagonal", "int8", True, 0.995, float_input_conv=True),
         Variant("onnx", "captcha.onnx", "unrolled", "none", False, 1.0, format="onnx"),
         Variant("ddddocr", "ddddocr/captcha.onnx", "unrolled", "none", False, 1.0, format="onnx", client="ddddocr"),
     )

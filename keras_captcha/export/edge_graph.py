@@ -16,7 +16,11 @@ runs it slower than the unrolled steps even in float, benchmarks/RESULTS.md):
   (benchmarks/RESULTS.md, "GRU forms").
 
 Everything else (conv blocks, projection, output) runs the model's own Keras
-layers in inference mode, in the variant without dropout or augmentation.
+layers in inference mode, in the variant without dropout or augmentation;
+for a variant with `float_input_conv` the first convolution, whose input has
+one channel, runs as the depthwise convolution it equals (one filter per
+output channel), the graph's only DEPTHWISE_CONV_2D, so that the int8
+quantizer can leave exactly that op in float32 (`tflite_convert`).
 """
 
 import keras
@@ -129,16 +133,32 @@ def _normalise_before_pooling(layers):
     return ordered
 
 
+def _as_depthwise(conv):
+    """A one-input-channel Keras Conv2D -> the same map as a depthwise convolution, x -> y.
+
+    kernel (kh, kw, 1, filters) is a depthwise kernel with channel multiplier `filters`.
+    """
+    kernel_shape = tuple(conv.kernel.shape)
+    if (kernel_shape[2] != 1 or conv.use_bias or tuple(conv.strides) != (1, 1)
+            or tuple(conv.dilation_rate) != (1, 1) or conv.activation is not keras.activations.linear):
+        raise ValueError(f"edge export: {conv.name} is not a plain one-channel convolution")
+    padding = conv.padding.upper()
+    return lambda x, training=False: tf.nn.depthwise_conv2d(
+        x, tf.reshape(conv.kernel.value, kernel_shape), [1, 1, 1, 1], padding
+    )
+
+
 #: GRU form -> the function that runs one bidirectional layer, x (T, F) -> (T, 2u)
 #: `keras_captcha.core.variants.GRU_FORMS` -> the function that builds that form.
 BIGRU_BUILDERS = {"unrolled": _bigru_unrolled, "block_diagonal": _bigru_block_diagonal}
 
 
-def edge_function(recognizer, form, decoded=False):
+def edge_function(recognizer, form, decoded=False, depthwise_input_conv=False):
     """A tf.function (1, height, width, 1) float32 -> {"probabilities", ...} for conversion.
 
     `form` is one of `GRU_FORMS`; `decoded` adds the outputs of
-    `greedy_decode_graph` (`label_ids`, `character_confidence`, `confidence`).
+    `greedy_decode_graph` (`label_ids`, `character_confidence`, `confidence`);
+    `depthwise_input_conv` runs the first convolution as a depthwise one.
     """
     config = recognizer.config
     bigru = BIGRU_BUILDERS[form]
@@ -153,6 +173,10 @@ def edge_function(recognizer, form, decoded=False):
             )
         layers.append(layer)
     layers = _normalise_before_pooling(layers)
+    calls = {layer.name: layer for layer in layers}
+    if depthwise_input_conv:
+        first = next(layer for layer in layers if isinstance(layer, keras.layers.Conv2D))
+        calls[first.name] = _as_depthwise(first)
 
     @tf.function(
         input_signature=[tf.TensorSpec((1, config.height, config.width, 1), tf.float32, name="image")]
@@ -163,7 +187,7 @@ def edge_function(recognizer, form, decoded=False):
             if layer.name in gru_weights:
                 x = bigru(x[0], *gru_weights[layer.name])[None]
             else:
-                x = layer(x, training=False)
+                x = calls[layer.name](x, training=False)
         outputs = {"probabilities": x}
         if decoded:
             label_ids, character_confidence, confidence = greedy_decode_graph(x, config.time_steps)
@@ -181,7 +205,9 @@ def frozen_edge_function(recognizer, variant):
     Returns a tf.function of the same signature as `edge_function`; the
     TFLite and ONNX converters start from it.
     """
-    forward = edge_function(recognizer, variant.gru, decoded=variant.decoded)
+    forward = edge_function(
+        recognizer, variant.gru, decoded=variant.decoded, depthwise_input_conv=variant.float_input_conv
+    )
     concrete = forward.get_concrete_function()
     frozen = convert_variables_to_constants_v2(concrete)
 

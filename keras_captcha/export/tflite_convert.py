@@ -2,11 +2,18 @@
 
 import shutil
 import tempfile
+import warnings
 
 import tensorflow as tf
 
 from keras_captcha.export.edge_graph import frozen_edge_function
 from keras_captcha.export.flatbuffer import compact
+
+
+#: The op the int8 quantizer leaves in float32 for a variant with `float_input_conv`: the edge
+#: graph writes the input convolution, and only it, as one. (The TF 2.21 quantizer ignores the
+#: debugger's `denylisted_nodes`; its `denylisted_ops` works.)
+FLOAT_INPUT_CONV_OP = "DEPTHWISE_CONV_2D"
 
 
 def _configure(converter, variant, calibration_images):
@@ -20,6 +27,8 @@ def _configure(converter, variant, calibration_images):
     elif variant.quantization == "int8":
         converter.representative_dataset = lambda: ([image[None]] for image in calibration_images)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if variant.float_input_conv:  # the float op beside the int8 ones
+            converter.target_spec.supported_ops.append(tf.lite.OpsSet.TFLITE_BUILTINS)
     elif variant.quantization != "dynamic_range":
         raise ValueError(f"unknown quantization {variant.quantization!r}")
 
@@ -38,6 +47,20 @@ def convert(recognizer, variant, calibration_images):
         tf.saved_model.save(module, scratch, signatures={"serving_default": serve.get_concrete_function()})
         converter = tf.lite.TFLiteConverter.from_saved_model(scratch)
         _configure(converter, variant, calibration_images)
+        if variant.quantization == "int8" and variant.float_input_conv:
+            return compact(_quantize_all_but(FLOAT_INPUT_CONV_OP, converter))
         return compact(converter.convert())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _quantize_all_but(op, converter):
+    """The configured int8 converter's model with every `op` left in float32 (calibrates once)."""
+    with warnings.catch_warnings():  # the debugger opens its model with TF's deprecated interpreter
+        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
+        debugger = tf.lite.experimental.QuantizationDebugger(
+            converter=converter,
+            debug_dataset=converter.representative_dataset,
+            debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=[op]),
+        )
+    return debugger.get_nondebug_quantized_model()

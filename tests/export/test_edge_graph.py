@@ -13,11 +13,13 @@ from helpers import TINY_MODEL
 
 
 @pytest.mark.parametrize("form", GRU_FORMS)
-@pytest.mark.parametrize("decoded", [False, True])
-def test_edge_function_matches_the_keras_model(form, decoded):
+@pytest.mark.parametrize("decoded, depthwise_input_conv", [(False, False), (True, False), (False, True)])
+def test_edge_function_matches_the_keras_model(form, decoded, depthwise_input_conv):
     recognizer = CaptchaRecognizer(CaptchaConfig(charset="abc", **{**TINY_MODEL, "rnn_layers": 2}))
     images = np.random.default_rng(3).random((1, 32, 128, 1), dtype="float32")
-    outputs = edge_graph.edge_function(recognizer, form, decoded=decoded)(images)
+    outputs = edge_graph.edge_function(
+        recognizer, form, decoded=decoded, depthwise_input_conv=depthwise_input_conv
+    )(images)
     np.testing.assert_allclose(outputs["probabilities"], recognizer.predict(images, verbose=0), atol=1e-5)
     assert ("label_ids" in outputs) == decoded
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from ai_edge_litert.interpreter import Interpreter
 
 from keras_captcha.core.config import CaptchaConfig
 from keras_captcha.core.variants import VARIANTS
@@ -30,6 +31,19 @@ def test_int8_quantizes_its_input_and_no_variant_loops(exported):
     variants = card["variants"]
     assert "QUANTIZE" in variants["int8"]["ops"] and "QUANTIZE" not in variants["float32"]["ops"]
     assert not any("WHILE" in variant["ops"] for variant in variants.values())  # every GRU is unrolled
+
+
+@pytest.mark.parametrize("name", [name for name in TFLITE if VARIANTS[name].float_input_conv])
+def test_a_float_input_conv_variant_quantizes_every_weighted_op_but_the_input_convolution(exported, name):
+    out, _, _, _, _ = exported
+    interpreter = Interpreter(model_path=str(out / VARIANTS[name].file))
+    tensors = {tensor["index"]: tensor for tensor in interpreter.get_tensor_details()}
+    weights = {}
+    for op in interpreter._get_ops_details():
+        if op["op_name"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            weights.setdefault(op["op_name"], set()).add(np.dtype(tensors[op["inputs"][1]]["dtype"]).name)
+    assert weights == {"DEPTHWISE_CONV_2D": {"float32"}, "CONV_2D": {"int8"}, "FULLY_CONNECTED": {"int8"}}
+    assert list_ops((out / VARIANTS[name].file).read_bytes())["DEPTHWISE_CONV_2D"] == 1
 
 
 @pytest.mark.parametrize("name", ["float16", "dynamic_range"])
