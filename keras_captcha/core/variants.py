@@ -27,7 +27,7 @@ class Variant:
     `float_input_conv`: a quantized file keeps the first convolution (it reads
     the one-channel image: 9 multiply-adds an output, 144 weights) in float32;
     on CPUs without 8-bit dot products (AVX2) its int8 form costs about 6 times
-    the float one (benchmarks/RESULTS.md, "The int8 file's input convolution").
+    the float one (benchmarks/RESULTS.md, "Session 26").
     `required_agreement`: the share of validation images whose text must
     equal the Keras model's for the export to succeed. `format`: "tflite"
     (LiteRT) or "onnx" (onnxruntime). `client`: who feeds the file:
