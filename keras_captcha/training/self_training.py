@@ -107,9 +107,10 @@ def self_train(run, options, strategy, callbacks, started):
         if index < options.self_training_rounds:
             teacher, init = _teachable_readings(KerasPredictor(recognizer), images, lengths, run.config), recognizer
             if run.init is not None:
-                start = start or _teachable_readings(
-                    KerasPredictor(load_keras_model(run.init)), None, lengths, run.config, run.unlabelled
-                )
+                if start is None:  # read once, at the start model's own input size
+                    start_model = KerasPredictor(load_keras_model(run.init))
+                    start_images = preprocess_batch(run.unlabelled, start_model.config)
+                    start = _teachable_readings(start_model, start_images, lengths, run.config)
                 if sum(start[1]) > sum(teacher[1]):  # the round forgot what the start model read
                     teacher, init = start, run.init
             rounds[-1]["teacher"] = "round" if init is recognizer else "start"
@@ -124,13 +125,10 @@ def self_train(run, options, strategy, callbacks, started):
     return summary
 
 
-def _teachable_readings(predictor, images, lengths, config, paths=None):
+def _teachable_readings(predictor, images, lengths, config):
     """`(readings, keep)`: `predictor`'s readings of the pool `images` (n, height, width, 1), and per
     image whether the reading may teach: stable under a shift (`pseudo_labels.stable_readings`),
-    within `config`'s charset and answer rule, of one of `lengths`. `images` None: the pool
-    `paths` preprocessed for the predictor's own input size."""
-    if images is None:
-        images = preprocess_batch(paths, predictor.config)
+    within `config`'s charset and answer rule, of one of `lengths`."""
     readings, stable = pseudo_labels.stable_readings(predictor, images)
     usable = pseudo_labels.teachable(readings, config.charset, config.answer)
     return readings, [ok and steady and len(r.text) in lengths for ok, steady, r in zip(usable, stable, readings)]
