@@ -27,8 +27,6 @@ def _configure(converter, variant, calibration_images):
     elif variant.quantization == "int8":
         converter.representative_dataset = lambda: ([image[None]] for image in calibration_images)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        if variant.float_input_conv:  # the float op beside the int8 ones
-            converter.target_spec.supported_ops.append(tf.lite.OpsSet.TFLITE_BUILTINS)
     elif variant.quantization != "dynamic_range":
         raise ValueError(f"unknown quantization {variant.quantization!r}")
 
@@ -56,6 +54,7 @@ def convert(recognizer, variant, calibration_images):
 
 def _quantize_all_but(op, converter):
     """The configured int8 converter's model with every `op` left in float32 (calibrates once)."""
+    converter.target_spec.supported_ops.append(tf.lite.OpsSet.TFLITE_BUILTINS)  # the float op beside the int8 ones
     with warnings.catch_warnings():  # the debugger opens its model with TF's deprecated interpreter
         warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
         debugger = tf.lite.experimental.QuantizationDebugger(
