@@ -136,3 +136,17 @@ def test_the_contact_sheet_has_a_row_per_style():
 def test_draw_without_fonts_on_the_machine_uses_pillows_own():
     image, label, _ = draw(STYLES["plain"], np.random.default_rng(0), fonts=(None,))
     assert image.size[0] >= 120 and label
+
+
+@pytest.mark.parametrize("across", [False, True])
+def test_a_warp_shifts_each_column_or_row_by_at_most_its_amplitude(across):
+    pixels = np.zeros((40, 60, 3), np.uint8)
+    if across:
+        pixels[:, 30] = 255  # a vertical line: each row's dot moves left or right
+    else:
+        pixels[20] = 255  # a horizontal line: each column's dot moves up or down
+    warped = draw_module._warp(pixels, 4.0, np.random.default_rng(0), across=across)
+    lines = warped[..., 0] if across else warped[..., 0].T  # one line per row (across) or column
+    where = np.array([np.flatnonzero(line) for line in lines]).ravel()  # exactly one lit pixel per line
+    offsets = where - (30 if across else 20)
+    assert len(where) == len(lines) and np.abs(offsets).max() <= 4 and len(set(offsets.tolist())) > 3
