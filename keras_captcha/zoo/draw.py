@@ -272,10 +272,9 @@ def _dots(pen, size, count, inks, rng):
         return
     places = np.stack([rng.integers(size[0], size=count), rng.integers(size[1], size=count)], axis=1).tolist()
     inked, ink_indices = rng.random(count) < 0.6, rng.integers(len(inks), size=count)
-    hues, lightnesses, saturations = rng.random(count), rng.uniform(0.2, 0.8, count), rng.random(count)
-    for place, use_ink, ink, hue, lightness, saturation in zip(places, inked, ink_indices, hues, lightnesses,
-                                                                saturations):
-        pen.point(tuple(place), fill=inks[ink] if use_ink else _colour(hue, lightness, saturation))
+    own = zip(rng.random(count), rng.uniform(0.2, 0.8, count), rng.random(count))  # hue, lightness, saturation
+    for place, use_ink, ink, colour in zip(places, inked, ink_indices, own):
+        pen.point(tuple(place), fill=inks[ink] if use_ink else _colour(*colour))
 
 
 def _one_bit(canvas, base):
