@@ -31,6 +31,8 @@ FILL = 0.9
 #: most `TURN_ALIKE_ROTATION` degrees (the style's rotation range, scaled down to it).
 TURN_ALIKE = "+x×"
 TURN_ALIKE_ROTATION = 10.0
+#: Lines, curves, dots and grids: the share drawn in one of the text's inks, and the lightness range of the others.
+MARK_INK, MARK_LIGHTNESS = 0.6, (0.2, 0.8)
 
 
 def draw(style, rng, fonts=None):
@@ -99,16 +101,15 @@ def _background(kind, width, height, rng):
         colour = _colour(rng.random(), rng.uniform(0.8, 0.93), rng.uniform(0.4, 0.9))
     else:
         colour = _colour(rng.random(), rng.uniform(0.88, 1.0), rng.uniform(0.0, 0.3))
-    if kind not in ("gradient", "noise"):  # one colour: its mean is the canvas's, to the last bit
-        return Image.new("RGB", (width, height), colour), float(np.mean(colour))
-    pixels = np.empty((height, width, 3), np.float32)
-    pixels[:] = colour
     if kind == "gradient":
         other = np.array(_colour(rng.random(), rng.uniform(0.6, 0.95), rng.uniform(0.2, 0.8)), np.float32)
         ramp = np.linspace(0, 1, width, dtype=np.float32)[None, :, None]
-        pixels = pixels * (1 - ramp) + other * ramp
+        pixels = np.full((height, width, 3), colour, np.float32) * (1 - ramp) + other * ramp
     elif kind == "noise":
-        pixels += rng.normal(0, rng.uniform(10, 35), (height, width, 1)).astype(np.float32)
+        noise = rng.normal(0, rng.uniform(10, 35), (height, width, 1)).astype(np.float32)
+        pixels = np.full((height, width, 3), colour, np.float32) + noise
+    else:  # one colour: its mean is the canvas's, to the last bit
+        return Image.new("RGB", (width, height), colour), float(np.mean(colour))
     pixels = np.clip(pixels, 0, 255).astype(np.uint8)
     luminance = float(pixels.mean())
     return Image.fromarray(pixels, "RGB"), luminance
@@ -245,7 +246,7 @@ def _noise(canvas, style, inks, rng):
     pen = ImageDraw.Draw(canvas)
 
     def colour():
-        return inks[int(rng.integers(len(inks)))] if rng.random() < 0.6 else _colour(rng.random(), rng.uniform(0.2, 0.8), rng.random())
+        return inks[int(rng.integers(len(inks)))] if rng.random() < MARK_INK else _colour(rng.random(), rng.uniform(*MARK_LIGHTNESS), rng.random())
 
     for _ in range(int(rng.integers(*_span(style.lines)))):
         points = [(rng.uniform(0, width), rng.uniform(0, height)) for _ in range(2)]
@@ -267,12 +268,10 @@ def _noise(canvas, style, inks, rng):
 
 def _dots(pen, size, count, inks, rng):
     """`count` one-pixel dots anywhere on `pen`'s canvas of `size` (width, height), each in one of the
-    inks (60%) or a colour of its own, as `_noise`'s other marks; drawn from the generator all at once."""
-    if not count:
-        return
+    inks or a colour of its own, as `_noise`'s other marks; drawn from the generator all at once."""
     places = np.stack([rng.integers(size[0], size=count), rng.integers(size[1], size=count)], axis=1).tolist()
-    inked, ink_indices = rng.random(count) < 0.6, rng.integers(len(inks), size=count)
-    own = zip(rng.random(count), rng.uniform(0.2, 0.8, count), rng.random(count))  # hue, lightness, saturation
+    inked, ink_indices = rng.random(count) < MARK_INK, rng.integers(len(inks), size=count)
+    own = zip(rng.random(count), rng.uniform(*MARK_LIGHTNESS, count), rng.random(count))  # hue, lightness, saturation
     for place, use_ink, ink, colour in zip(places, inked, ink_indices, own):
         pen.point(tuple(place), fill=inks[ink] if use_ink else _colour(*colour))
 
