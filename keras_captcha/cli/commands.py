@@ -1,7 +1,6 @@
 """One function per command: it calls the library and prints; the TensorFlow and server layers load lazily."""
 
 import json
-import os
 import pathlib
 import sys
 
@@ -90,13 +89,11 @@ def run_evaluate(args):
 
 
 def run_predict(args):
-    for path in args.images:
-        if not os.path.isfile(path):
-            raise CaptchaError(f"{path}: no such file")
+    paths = datasets.images_of(args.images)
     predictor = open_predictor(args.model, allowed=args.allowed)
     # predict reads and checks every image (naming a bad one) before anything is printed
     with_answer = predictor.config.answer is not None  # a fourth column: what the reading answers
-    for path, reading in zip(args.images, predictor.predict(args.images)):
+    for path, reading in zip(paths, predictor.predict(paths)):
         if args.json:
             print(json.dumps({"path": path, **reading.to_dict(with_answer)}, ensure_ascii=False))
         else:

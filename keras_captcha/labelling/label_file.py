@@ -19,9 +19,7 @@ import pathlib
 import unicodedata
 
 from keras_captcha.core.errors import CaptchaError
-from keras_captcha.runtime.datasets import write_samples
-
-HEADER = ("path", "label")
+from keras_captcha.runtime.datasets import MANIFEST_HEADER, write_samples
 
 
 class AlreadyLabelled(CaptchaError):
@@ -67,7 +65,8 @@ class LabelFile:
         lines = list(csv.reader(io.StringIO(text)))
         if not lines:
             return {}
-        if tuple(cell.strip().lower() for cell in lines[0]) != HEADER or any(len(row) not in (0, 2) for row in lines):
+        header = tuple(cell.strip().lower() for cell in lines[0])
+        if header != MANIFEST_HEADER or any(len(row) not in (0, 2) for row in lines):
             raise CaptchaError(f"{self.path}: not a labels CSV (expected a 'path,label' header and two columns)")
         return {str((self.path.parent / path).resolve()): label for path, label in (row for row in lines[1:] if row)}
 
@@ -85,7 +84,7 @@ class LabelFile:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             if not text:
-                writer.writerow(HEADER)
+                writer.writerow(MANIFEST_HEADER)
             elif not text.endswith("\n"):  # a hand-edited last line
                 buffer.write("\n")
             writer.writerow([os.path.relpath(image_path, self.path.parent.resolve()), label])

@@ -19,6 +19,11 @@ from keras_captcha.runtime.images import check_image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 MANIFEST_NAME = "labels.csv"
+#: The header row a manifest is written with.
+MANIFEST_HEADER = ("path", "label")
+#: First rows read as a header, not as an image: the file column and label column names other
+#: tools write (`filename,text`, `image,label`), in any case.
+HEADER_NAMES = (("path", "file", "filename", "image"), ("label", "text"))
 
 
 def list_samples(data_dir, skip_bad=False):
@@ -60,6 +65,25 @@ def list_images(folder, skip_bad=False):
     return [path for path, _ in _readable([(path, None) for path in paths], folder, skip_bad)]
 
 
+def images_of(paths):
+    """`paths` of image files, each folder among them replaced by its `image_files`, as path strings.
+
+    Raises `CaptchaError` naming a path that does not exist or a folder that holds no image.
+    """
+    found = []
+    for path in map(pathlib.Path, paths):
+        if path.is_dir():
+            images = image_files(path)
+            if not images:
+                raise CaptchaError(f"{path}: no images ({', '.join(IMAGE_SUFFIXES)})")
+            found.extend(str(image) for image in images)
+        elif path.is_file():
+            found.append(str(path))
+        else:
+            raise CaptchaError(f"{path}: no such file")
+    return found
+
+
 def image_files(folder):
     """The files of `folder` (not its subfolders) with an image suffix, sorted by name."""
     folder = pathlib.Path(folder)
@@ -93,9 +117,10 @@ def _read_manifest(manifest):
     samples, seen = [], set()
     with open(manifest, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
-    if rows and [cell.strip().lower() for cell in rows[0]] == ["path", "label"]:
-        rows = rows[1:]
-    for line, row in enumerate(rows, start=2):
+    first_line = 1
+    if rows and len(rows[0]) == 2 and all(cell.strip().lower() in names for cell, names in zip(rows[0], HEADER_NAMES)):
+        rows, first_line = rows[1:], 2
+    for line, row in enumerate(rows, start=first_line):
         if not row:
             continue
         if len(row) != 2:
@@ -142,7 +167,7 @@ def write_samples(path, samples, relative=False):
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(["path", "label"])
+            writer.writerow(MANIFEST_HEADER)
             writer.writerows(
                 (os.path.relpath(os.path.abspath(p), folder) if relative else os.path.abspath(p), label)
                 for p, label in samples

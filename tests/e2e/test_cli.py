@@ -67,6 +67,9 @@ def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
     assert [line[0] for line in lines] == [str(p) for p in images]
     for _, text, confidence in lines:
         assert set(text) <= set(TINY_CHARSET) and 0 <= float(confidence) <= 1
+    code, out, _ = run_cli(capsys, "predict", tiny_dataset, images[0], "--model", run_dir / "model.keras")
+    listed = [line.split("\t")[0] for line in out.splitlines()]
+    assert code == 0 and listed == [str(p) for p in sorted(tiny_dataset.glob("*.png"))] + [str(images[0])]
     code, out, _ = run_cli(capsys, "predict", images[0], "--model", run_dir / "model.keras", "--json")
     record = json.loads(out)
     assert set(record) == {"path", "text", "confidence", "uncertain", "characters"}
@@ -151,6 +154,8 @@ def test_predict_bad_inputs(trained_run, tmp_path, capsys):
     run_dir, _ = trained_run
     model = run_dir / "model.keras"
     assert_user_error(capsys, ["predict", tmp_path / "nope.png", "--model", model], "nope.png: no such file")
+    (tmp_path / "empty").mkdir()
+    assert_user_error(capsys, ["predict", tmp_path / "empty", "--model", model], "empty: no images (.png")
     (tmp_path / "text.png").write_text("not an image")
     assert_user_error(capsys, ["predict", tmp_path / "text.png", "--model", model], "text.png: not a readable image")
     image = write_captchas(tmp_path, ["abc"])[0]

@@ -25,6 +25,17 @@ def test_manifest_problems_name_the_row(tmp_path):
         samples.list_samples(tmp_path)
 
 
+def test_a_manifest_header_is_optional_and_rows_are_named_by_their_line(tmp_path):
+    write_captchas(tmp_path, ["abc", "bca"])
+    for header in ("", "path,label\n", "Filename,Text\n", "image,label\n"):
+        (tmp_path / "labels.csv").write_text(f"{header}abc.png,x1\nbca.png,x2\n")
+        assert [label for _, label in samples.list_samples(tmp_path)] == ["x1", "x2"]
+        (tmp_path / "labels.csv").write_text(f"{header}abc.png,x1\nmissing.png,x2\n")
+        line = 2 + bool(header)
+        with pytest.raises(CaptchaError, match=rf"labels.csv:{line}: missing.png: no such file"):
+            samples.list_samples(tmp_path)
+
+
 def test_split_is_seeded_and_order_independent(tiny_dataset):
     listed = samples.list_samples(tiny_dataset)
     train, validation = samples.split_samples(listed, 0.1, seed=3)
