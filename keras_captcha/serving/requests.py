@@ -1,6 +1,8 @@
-"""Reading a `POST /v1/read` request: its images and fields from a multipart form or a JSON body.
+"""Reading a `POST /v1/read` request: its images and fields from a multipart form, a JSON body or one image as the body.
 
-Every mistake is an `HTTPException` with a one-line message (a 4xx).
+The fields (`model`, `allowed`) come from the form or JSON object, or from the
+query string (`?model=float`), which a bare image body can only use. Every
+mistake is an `HTTPException` with a one-line message (a 4xx).
 """
 
 import base64
@@ -9,20 +11,39 @@ import json
 
 from starlette.exceptions import HTTPException
 
-#: The content types `POST /v1/read` takes.
-CONTENT_TYPES = ("multipart/form-data", "application/json")
+#: The content types `POST /v1/read` takes: `image/*` and `application/octet-stream` are one image file as the body.
+CONTENT_TYPES = ("multipart/form-data", "application/json", "image/*", "application/octet-stream")
+#: The text fields of a read request.
+FIELDS = ("model", "allowed")
 
 
 async def read_request(request, max_images):
     """The `(image bytes, name)` pairs and the text fields of a read request, by its content type."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        return await _multipart(request, max_images)
-    if content_type == "application/json":
-        return _json_request(await request.body())
-    raise HTTPException(
-        415, f"unsupported content type {content_type or 'none'!r}; send {' or '.join(CONTENT_TYPES)}"
-    )
+        images, fields = await _multipart(request, max_images)
+    elif content_type == "application/json":
+        images, fields = _json_request(await request.body())
+    elif content_type.startswith("image/") or content_type == "application/octet-stream":
+        body = await request.body()
+        images, fields = ([(body, "the body")] if body else []), {}
+    else:
+        raise HTTPException(
+            415, f"unsupported content type {content_type or 'none'!r}; send {', '.join(CONTENT_TYPES)}"
+        )
+    return images, _with_query_fields(fields, request.query_params)
+
+
+def _with_query_fields(fields, query):
+    """`fields` and the query string's `FIELDS`; a field given in both with two values is a 400."""
+    merged = dict(fields)
+    for key in FIELDS:
+        values = query.getlist(key)
+        if len(set(values)) > 1 or (values and merged.get(key, values[0]) != values[0]):
+            raise HTTPException(400, f"{key!r} is given twice, with different values")
+        if values:
+            merged[key] = values[0]
+    return merged
 
 
 async def _multipart(request, max_images):
@@ -34,7 +55,7 @@ async def _multipart(request, max_images):
             if isinstance(value, str):
                 raise HTTPException(400, "the 'image' field must be a file, not text")
             images.append(await value.read())
-        elif key in ("model", "allowed"):
+        elif key in FIELDS:
             if not isinstance(value, str):
                 raise HTTPException(400, f"the {key!r} field must be text")
             fields[key] = value
@@ -55,7 +76,7 @@ def _json_request(body):
     if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
         raise HTTPException(400, "'images' must be a list of base64 strings")
     fields = {}
-    for key in ("model", "allowed"):
+    for key in FIELDS:
         if payload.get(key) is not None:
             if not isinstance(payload[key], str):
                 raise HTTPException(400, f"{key!r} must be a string")

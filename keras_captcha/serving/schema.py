@@ -26,8 +26,14 @@ class ErrorResponse(pydantic.BaseModel):
     error: str
 
 
-#: The OpenAPI request body of `POST /v1/read` (FastAPI cannot infer it from a raw `Request`).
+#: The OpenAPI request body and query of `POST /v1/read` (FastAPI cannot infer them from a raw `Request`).
 READ_REQUEST_BODY = {
+    "parameters": [
+        {"name": "model", "in": "query", "required": False, "schema": {"type": "string"},
+         "description": "the model to read with (default: the server's first)"},
+        {"name": "allowed", "in": "query", "required": False, "schema": {"type": "string"},
+         "description": "read only these characters"},
+    ],
     "requestBody": {
         "required": True,
         "content": {
@@ -57,6 +63,7 @@ READ_REQUEST_BODY = {
                     },
                 }
             },
+            "image/*": {"schema": {"type": "string", "format": "binary", "description": "one image file"}},
         },
     }
 }

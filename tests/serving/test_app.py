@@ -41,8 +41,8 @@ def _read_multipart(port, files, fields=()):
     return http_request(port, "POST", "/v1/read", body, {"content-type": content_type})
 
 
-def _read_json(port, payload):
-    return http_request(port, "POST", "/v1/read", json.dumps(payload), {"content-type": "application/json"})
+def _read_json(port, payload, query=""):
+    return http_request(port, "POST", f"/v1/read{query}", json.dumps(payload), {"content-type": "application/json"})
 
 
 def _close(results, expected):
@@ -63,6 +63,17 @@ def test_both_request_forms_read_every_image_in_order(server):
     status, _, body = _read_json(server, {"images": encoded, "model": "float", "allowed": "2345678"})
     assert status == 200 and json.loads(body)["model"] == "float"
     _close(json.loads(body)["results"], _expected(FLOAT_MODEL, allowed="2345678"))
+
+
+def test_an_image_as_the_body_reads_with_the_query_fields(server):
+    image = _images()[1]
+    status, _, body = http_request(server, "POST", "/v1/read?model=float&allowed=2345678", image,
+                                   {"content-type": "image/png"})
+    assert status == 200 and json.loads(body)["model"] == "float"
+    _close(json.loads(body)["results"], _expected(FLOAT_MODEL, allowed="2345678")[1:2])
+    status, _, body = http_request(server, "POST", "/v1/read", image, {"content-type": "application/octet-stream"})
+    assert status == 200
+    _close(json.loads(body)["results"], _expected()[1:2])
 
 
 def test_health_models_and_docs(server):
@@ -96,6 +107,10 @@ def _hostile(port):
     yield "allowed the model lacks", _read_multipart(port, [good], fields=[("allowed", "Z!")])
     yield "body over the limit", _read_multipart(port, [b"x" * 400_000])
     yield "unsupported content type", http_request(port, "POST", "/v1/read", b"hi", {"content-type": "text/plain"})
+    yield "empty image body", http_request(port, "POST", "/v1/read", b"", {"content-type": "image/png"})
+    yield "not an image body", http_request(port, "POST", "/v1/read", text_file, {"content-type": "image/png"})
+    yield "model twice", _read_json(port, {"images": [base64.b64encode(good).decode()], "model": "float"},
+                                    query="?model=nope")
     yield "too many images", _read_multipart(port, [good] * 5)
     yield "broken multipart", http_request(port, "POST", "/v1/read", b"--x\r\nbroken",
                                        {"content-type": "multipart/form-data; boundary=x"})
@@ -125,6 +140,8 @@ def test_errors_name_the_image_and_the_problem(server):
     assert status == 400 and json.loads(body)["error"].startswith("image 2: not a readable image")
     status, _, body = _read_multipart(server, [png_of_size(5000, 5000)])
     assert "5000x5000 image is larger than the 16777216-pixel limit" in json.loads(body)["error"]
+    status, _, body = http_request(server, "POST", "/v1/read", b"junk", {"content-type": "image/png"})
+    assert status == 400 and json.loads(body)["error"].startswith("the body: not a readable image")
 
 
 def test_sigterm_answers_the_request_in_flight_then_exits_0():
