@@ -80,13 +80,22 @@ def check_image(path):
 
 
 def read_pixels(source, name=None):
-    """A path, encoded bytes, a PIL image or an array -> (height, width, channels) uint8/float.
+    """A path, encoded bytes or a binary file, a PIL image or an array -> (height, width, channels) uint8/float.
 
     Palette, 1-bit and 16-bit images become 8-bit like TensorFlow's decoder
-    makes them; GIFs give their first frame. Errors name `name`, or the path.
+    makes them; GIFs give their first frame. An array must be (height, width)
+    or (height, width, channels), with at least one pixel. Errors name `name`,
+    or the path.
     """
     if isinstance(source, np.ndarray):
+        if source.ndim not in (2, 3) or not source.shape[0] or not source.shape[1]:
+            shape = source.shape
+            raise CaptchaError(f"{name or 'array'}: expected (height, width[, channels]) pixels, got shape {shape}")
         return source[..., None] if source.ndim == 2 else source
+    if hasattr(source, "read"):
+        source = _read_file_object(source, name)
+    if isinstance(source, (bytearray, memoryview)):
+        source = bytes(source)
     if isinstance(source, (str, pathlib.Path)):
         name = name or str(source)
         try:
@@ -100,6 +109,20 @@ def read_pixels(source, name=None):
     else:
         raise CaptchaError(f"cannot read an image from a {type(source).__name__}")
     return _pixels(image, name)
+
+
+def _read_file_object(file, name):
+    """The bytes of an open binary file (`open(path, "rb")`, `io.BytesIO`)."""
+    name = name or getattr(file, "name", None) or type(file).__name__
+    try:
+        data = file.read()
+    except UnicodeDecodeError:
+        data = ""
+    except (OSError, ValueError) as error:  # a closed file, say
+        raise CaptchaError(f"{name}: cannot read it ({_one_line(error)})") from None
+    if not isinstance(data, (bytes, bytearray)):
+        raise CaptchaError(f"{name}: a text file; open it with 'rb'")
+    return bytes(data)
 
 
 def _pixels(image, name):

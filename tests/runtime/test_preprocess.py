@@ -3,6 +3,8 @@
 Its parity with the tf.data pipeline is tests/training/test_preprocess_parity.py.
 """
 
+import io
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,8 @@ def test_every_source_kind_gives_the_same_image(tmp_path):
     image = draw_captcha("ab12", mode="RGB")
     image.save(tmp_path / "x.png")
     from_path = preprocess.preprocess(tmp_path / "x.png", 32, 128)
-    for source in (str(tmp_path / "x.png"), encode_image(image), image, np.asarray(image)):
+    encoded = encode_image(image)
+    for source in (str(tmp_path / "x.png"), encoded, bytearray(encoded), io.BytesIO(encoded), image, np.asarray(image)):
         np.testing.assert_array_equal(preprocess.preprocess(source, 32, 128), from_path)
 
 
@@ -28,6 +31,12 @@ def test_unreadable_sources_are_named(tmp_path):
         preprocess.preprocess(tmp_path / "missing.png", 32, 128)
     with pytest.raises(CaptchaError, match="cannot read an image from a int"):
         preprocess.preprocess(3, 32, 128)
+    with open(tmp_path / "bad.png") as text_file:
+        with pytest.raises(CaptchaError, match="bad.png: a text file; open it with 'rb'"):
+            preprocess.preprocess(text_file, 32, 128)
+    for shape in ((0, 0, 3), (50, 0), (4,), (2, 3, 4, 1)):
+        with pytest.raises(CaptchaError, match=rf"array: expected \(height, width\[, channels\]\) pixels, got shape"):
+            preprocess.preprocess(np.zeros(shape, np.uint8), 32, 128)
 
 
 def test_resize_weights_are_cached_and_read_only():
