@@ -1,7 +1,8 @@
 """`keras-captcha`: train, export, evaluate, predict, triage and serve from the command line.
 
 A thin layer over the library: it parses arguments, calls `keras_captcha.*`
-and prints. A user's mistake (`CaptchaError`) is one line on stderr and exit
+and prints. A user's mistake (`CaptchaError`, or a path the system refuses:
+an unwritable `--out`, a missing folder) is one line on stderr and exit
 code 2. `predict` and `evaluate` with a `.tflite` model never import
 TensorFlow; `train` and `export` need the `[train]` extra and say so.
 """
@@ -39,6 +40,12 @@ def main(argv=None):
         COMMANDS[args.command](args)
     except CaptchaError as error:
         print(f"keras-captcha: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.filename is None:
+            raise
+        print(f"keras-captcha: error: {error.filename}: cannot be read or written ({error.strerror or error})",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("keras-captcha: interrupted", file=sys.stderr)

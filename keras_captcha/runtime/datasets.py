@@ -163,7 +163,10 @@ def write_samples(path, samples, relative=False):
     """
     path = pathlib.Path(path)
     folder = path.parent.resolve()
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as error:
+        raise CaptchaError(f"{path}: cannot be written ({error.strerror or error})") from None
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)

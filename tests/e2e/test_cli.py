@@ -164,6 +164,16 @@ def test_predict_bad_inputs(trained_run, tmp_path, capsys):
     assert_user_error(capsys, ["predict", image, "--model", tmp_path / "absent.keras"], "absent.keras: no such model")
 
 
+def test_an_out_the_system_refuses_is_one_line(trained_run, tiny_dataset, tmp_path, capsys):
+    model = trained_run[0] / "model.keras"
+    (tmp_path / "a_file").write_text("not a folder")
+    blocked = tmp_path / "a_file" / "inside"
+    assert_user_error(capsys, ["triage", "--data", tiny_dataset, "--out", blocked / "labels.csv", "--model", model],
+                      "a_file/inside: cannot be read or written (Not a directory)")
+    assert_user_error(capsys, ["train", "--data", tiny_dataset, "--out", blocked, "--epochs", "1"],
+                      "a_file/inside: cannot be read or written (Not a directory)")
+
+
 def test_bad_option_values_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["train", "--epochs", "0"])

@@ -101,3 +101,9 @@ def test_write_samples_replaces_a_file_whole(tmp_path):
     assert lines[0] == "path,label" and [line.rsplit(",", 1)[1] for line in lines[1:]] == ["ab", "ba"]
     assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777, "the permissions open() gives"
     assert sorted(p.name for p in target.parent.iterdir()) == ["train.csv"]
+
+
+def test_a_manifest_that_cannot_be_written_is_named(tmp_path):
+    (tmp_path / "a_file").write_text("not a folder")
+    with pytest.raises(CaptchaError, match=r"a_file/labels.csv: cannot be written \(Not a directory\)"):
+        samples.write_samples(tmp_path / "a_file" / "labels.csv", [("x.png", "x")])
