@@ -14,6 +14,7 @@ run of the default network starts by default (`keras_captcha.training.options.ch
 
 import dataclasses
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -37,6 +38,8 @@ def read_init_config(path):
     Raises `CaptchaError` naming `path` for any other file.
     """
     problem = f"{path}: not a keras_captcha model (--init takes a run's model.keras)"
+    if not os.path.isfile(path):
+        raise CaptchaError(f"{path}: no such file (--init takes a run's model.keras)")
     try:
         with zipfile.ZipFile(path) as archive:
             saved = json.loads(archive.read("config.json"))

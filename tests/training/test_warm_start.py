@@ -40,7 +40,7 @@ def test_a_file_that_is_not_a_keras_captcha_model_is_named(tmp_path, contents):
         path.write_bytes(contents)
     with pytest.raises(CaptchaError, match="other.keras: not a keras_captcha model"):
         read_init_config(path)
-    with pytest.raises(CaptchaError, match="missing.keras: not a keras_captcha model"):
+    with pytest.raises(CaptchaError, match="missing.keras: no such file"):
         read_init_config(tmp_path / "missing.keras")
 
 
