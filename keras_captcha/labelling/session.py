@@ -47,13 +47,15 @@ class LabelSession:
 
     def __init__(self, data_dir, out, predictor, report=None):
         self.labels = LabelFile(out)
-        self.paths = readable_images(data_dir, report or (lambda line: print(line, file=sys.stderr)))
+        readable = readable_images(data_dir, report or (lambda line: print(line, file=sys.stderr)))
+        self.paths = [str(pathlib.Path(path).resolve()) for path in readable]  # as the label file's rows name them
         self.ids = {f"img{index}": path for index, path in enumerate(self.paths)}
         self._id_of = {path: image_id for image_id, path in self.ids.items()}
         self.set_readings(triage(predictor, self.paths), predictor.config.charset)
 
     def set_readings(self, ranked, charset):
         """Takes `(path, Reading)` pairs, least confident first, as the prefills and the order."""
+        ranked = [(str(pathlib.Path(path).resolve()), reading) for path, reading in ranked]
         self.readings = {path: reading for path, reading in ranked}
         self.order = [path for path, _ in ranked]
         self.charset = charset

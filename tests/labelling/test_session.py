@@ -41,6 +41,20 @@ def test_a_new_session_resumes_and_a_second_label_corrects(tmp_path):
     assert sorted(label for _, label in list_samples(tmp_path / "labels.csv")) == ["ab1", "yy2"]
 
 
+def test_a_folder_given_relative_to_the_working_directory_shows_its_labels(tmp_path, monkeypatch):
+    write_captchas(tmp_path / "pool", ["ab1", "c2d"])
+    monkeypatch.chdir(tmp_path)
+    session = LabelSession("pool", "labels.csv", LiteRTPredictor(shipped_model()))
+    first, second = session.queue()
+    state = session.label(first["id"], "ab1")
+    assert state["labelled"] == 1 and [item["id"] for item in state["queue"]] == [second["id"]]
+    # a background run's readings name the images as the folder was given: relative
+    relative = [(os.path.relpath(session.path(item["id"])), session.readings[session.path(item["id"])])
+                for item in (second, first)]
+    session.set_readings(relative, session.charset)
+    assert [item["id"] for item in session.queue()] == [second["id"]]
+
+
 def test_unreadable_images_and_links_out_of_the_folder_are_skipped_with_a_line_each(tmp_path):
     write_captchas(tmp_path / "pool", ["ab1"])
     (tmp_path / "pool" / "broken.png").write_bytes(b"not a png")
