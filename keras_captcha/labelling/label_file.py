@@ -57,7 +57,7 @@ class LabelFile:
         if not self.path.exists():
             return ""
         try:
-            return self.path.read_text(encoding="utf-8")
+            return self.path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             raise CaptchaError(f"{self.path}: not a readable labels CSV ({error})") from None
 

@@ -115,8 +115,13 @@ def _readable(samples, source, skip_bad):
 
 def _read_manifest(manifest):
     samples, seen = [], set()
-    with open(manifest, newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))
+    try:  # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte-order mark
+        with open(manifest, newline="", encoding="utf-8-sig") as file:
+            rows = list(csv.reader(file))
+    except UnicodeDecodeError as error:
+        raise CaptchaError(f"{manifest}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    except csv.Error as error:
+        raise CaptchaError(f"{manifest}: not a readable CSV ({error})") from None
     first_line = 1
     if rows and len(rows[0]) == 2 and all(cell.strip().lower() in names for cell, names in zip(rows[0], HEADER_NAMES)):
         rows, first_line = rows[1:], 2

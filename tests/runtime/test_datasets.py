@@ -107,3 +107,12 @@ def test_a_manifest_that_cannot_be_written_is_named(tmp_path):
     (tmp_path / "a_file").write_text("not a folder")
     with pytest.raises(CaptchaError, match=r"a_file/labels.csv: cannot be written \(Not a directory\)"):
         samples.write_samples(tmp_path / "a_file" / "labels.csv", [("x.png", "x")])
+
+
+def test_a_spreadsheets_manifest_reads_and_other_encodings_are_named(tmp_path):
+    write_captchas(tmp_path, ["abc"])
+    (tmp_path / "labels.csv").write_bytes("\ufeffpath,label\nabc.png,x1\n".encode("utf-8"))  # Excel's CSV UTF-8
+    assert [label for _, label in samples.list_samples(tmp_path)] == ["x1"]
+    (tmp_path / "labels.csv").write_bytes("path,label\nabc.png,验证\n".encode("gbk"))
+    with pytest.raises(CaptchaError, match="labels.csv: not UTF-8 text .*save it as UTF-8"):
+        samples.list_samples(tmp_path)
