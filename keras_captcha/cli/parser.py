@@ -2,6 +2,7 @@
 
 import argparse
 
+from keras_captcha import __version__
 from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
 from keras_captcha.serving.options import COLLECT_MAX_MB, MAX_BODY_BYTES, MAX_IMAGES, UNCERTAIN_BELOW
 from keras_captcha.training.distribute import STRATEGIES
@@ -13,6 +14,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="keras-captcha", description="Read text captchas with a CNN + BiGRU + CTC model."
     )
+    parser.add_argument("--version", action="version", version=f"keras-captcha {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model on a folder of labelled images")

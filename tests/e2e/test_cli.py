@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import keras_captcha
 from keras_captcha import cli
 from keras_captcha.core.variants import VARIANTS
 
@@ -172,6 +173,12 @@ def test_an_out_the_system_refuses_is_one_line(trained_run, tiny_dataset, tmp_pa
                       "a_file/inside: cannot be read or written (Not a directory)")
     assert_user_error(capsys, ["train", "--data", tiny_dataset, "--out", blocked, "--epochs", "1"],
                       "a_file/inside: cannot be read or written (Not a directory)")
+
+
+def test_version_is_the_packages(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"keras-captcha {keras_captcha.__version__}"
 
 
 def test_bad_option_values_exit_2(capsys):
