@@ -11,7 +11,11 @@ from keras_captcha.core.variants import VARIANTS
 from keras_captcha.labelling import triage
 from keras_captcha.runtime import datasets
 from keras_captcha.runtime.evaluation import evaluate
+from keras_captcha.runtime.images import open_image
 from keras_captcha.runtime.loading import open_predictor
+
+#: The `predict` argument that stands for an image piped to standard input.
+STDIN = "-"
 
 
 def run_train(args):
@@ -89,16 +93,26 @@ def run_evaluate(args):
 
 
 def run_predict(args):
-    paths = datasets.images_of(args.images)
+    if args.images.count(STDIN) > 1:
+        raise CaptchaError(f"{STDIN} is given more than once; standard input holds one image")
+    paths = [path for arg in args.images for path in ([STDIN] if arg == STDIN else datasets.images_of([arg]))]
+    sources = [_standard_input_image() if path == STDIN else path for path in paths]
     predictor = open_predictor(args.model, allowed=args.allowed)
     # predict reads and checks every image (naming a bad one) before anything is printed
     with_answer = predictor.config.answer is not None  # a fourth column: what the reading answers
-    for path, reading in zip(paths, predictor.predict(paths)):
+    for path, reading in zip(paths, predictor.predict(sources)):
         if args.json:
             print(json.dumps({"path": path, **reading.to_dict(with_answer)}, ensure_ascii=False))
         else:
             answer = f"\t{'' if reading.answer is None else reading.answer}" if with_answer else ""
             print(f"{path}\t{reading.text}\t{reading.confidence:.4f}{answer}")
+
+
+def _standard_input_image():
+    """The image file piped to `predict -`, checked (a one-line error names standard input)."""
+    data = sys.stdin.buffer.read()
+    open_image(data, "standard input").close()
+    return data
 
 
 def run_triage(args):

@@ -1,6 +1,8 @@
 """The command line: each command end to end, and a user's mistake as one line with exit code 2."""
 
+import io
 import json
+import sys
 
 import pytest
 
@@ -59,7 +61,7 @@ def test_evaluate_text_lists_target_next_to_prediction(trained_run, capsys):
     assert out.splitlines()[-1].startswith("4 images: accuracy")
 
 
-def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
+def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys, monkeypatch):
     run_dir, _ = trained_run
     images = sorted(tiny_dataset.iterdir())[:3]
     code, out, _ = run_cli(capsys, "predict", *images, "--model", run_dir / "model.keras")
@@ -71,6 +73,10 @@ def test_predict_prints_path_text_confidence(trained_run, tiny_dataset, capsys):
     code, out, _ = run_cli(capsys, "predict", tiny_dataset, images[0], "--model", run_dir / "model.keras")
     listed = [line.split("\t")[0] for line in out.splitlines()]
     assert code == 0 and listed == [str(p) for p in sorted(tiny_dataset.glob("*.png"))] + [str(images[0])]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(images[1].read_bytes())))
+    code, out, _ = run_cli(capsys, "predict", "-", images[1], "--model", run_dir / "model.keras")
+    piped, named = [line.split("\t") for line in out.splitlines()]
+    assert code == 0 and piped[0] == "-" and piped[1:] == named[1:]
     code, out, _ = run_cli(capsys, "predict", images[0], "--model", run_dir / "model.keras", "--json")
     record = json.loads(out)
     assert set(record) == {"path", "text", "confidence", "uncertain", "characters"}
@@ -151,12 +157,15 @@ def test_evaluate_counts_characters_outside_the_charset_as_misses(trained_run, t
     assert "abz.png" in err and "zab.png" in err
 
 
-def test_predict_bad_inputs(trained_run, tmp_path, capsys):
+def test_predict_bad_inputs(trained_run, tmp_path, capsys, monkeypatch):
     run_dir, _ = trained_run
     model = run_dir / "model.keras"
     assert_user_error(capsys, ["predict", tmp_path / "nope.png", "--model", model], "nope.png: no such file")
     (tmp_path / "empty").mkdir()
     assert_user_error(capsys, ["predict", tmp_path / "empty", "--model", model], "empty: no images (.png")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"not an image")))
+    assert_user_error(capsys, ["predict", "-", "--model", model], "standard input: not a readable image")
+    assert_user_error(capsys, ["predict", "-", "-", "--model", model], "- is given more than once")
     (tmp_path / "text.png").write_text("not an image")
     assert_user_error(capsys, ["predict", tmp_path / "text.png", "--model", model], "text.png: not a readable image")
     image = write_captchas(tmp_path, ["abc"])[0]
