@@ -176,7 +176,10 @@ def build_parser():
     )
 
     predict = commands.add_parser("predict", help="read the text of captcha images")
-    predict.add_argument("images", nargs="+", metavar="IMAGE", help="an image file, a folder (its images, by name), or - for one image on standard input")
+    predict.add_argument(
+        "images", nargs="+", metavar="IMAGE",
+        help="an image file, a folder (its images, by name), or - for one image on standard input",
+    )
     predict.add_argument(
         "--model",
         help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "

@@ -125,7 +125,9 @@ def create_app(options, reload_on_sighup=False):
         guard(request)
         images, fields = await read_request(request, options.max_images)
         if not images:
-            raise HTTPException(400, "no images: send one or more 'image' files, an 'images' list or an image as the body")
+            raise HTTPException(
+                400, "no images: send one or more 'image' files, an 'images' list or an image as the body"
+            )
         if len(images) > options.max_images:
             raise HTTPException(400, f"{len(images)} images in one request; the limit is {options.max_images}")
         name = fields.get("model") or models.default
