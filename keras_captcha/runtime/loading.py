@@ -2,16 +2,19 @@
 
 `.tflite` runs on the TensorFlow-free runtime (`keras_captcha.runtime.litert`),
 `.onnx` on onnxruntime (`keras_captcha.runtime.onnx`, the `[onnx]` extra),
-a `.keras` file or a SavedModel folder on TensorFlow (`[train]`). Only the
-runtime a model needs is imported.
+a `.keras` file or a SavedModel folder on TensorFlow (`[train]`). A folder
+`keras-captcha export` wrote (its `model_card.json` inside) stands for its
+default variant's file. Only the runtime a model needs is imported.
 """
 
 import importlib
 import pathlib
 
 from keras_captcha.core.assets import shipped_model
+from keras_captcha.core.card import CARD_NAME
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.core.extras import require_extra
+from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
 
 #: How a path is recognised -> (module, predictor class, the extra that installs its runtime).
 #: The TensorFlow formats' predictors live in `training/`; this table is the one place the
@@ -22,6 +25,18 @@ FORMATS = {
     ".keras": ("keras_captcha.training.keras_predictor", "KerasPredictor", "train"),
     "savedmodel": ("keras_captcha.training.keras_predictor", "SavedModelPredictor", "train"),
 }
+
+
+def model_path(path):
+    """`path`, or for an export folder (one holding `model_card.json`, not a SavedModel) its
+    `DEFAULT_VARIANT` file; `CaptchaError` for an export folder without that file."""
+    path = pathlib.Path(path)
+    if path.is_dir() and (path / CARD_NAME).is_file() and not (path / "saved_model.pb").is_file():
+        default = path / VARIANTS[DEFAULT_VARIANT].file
+        if not default.is_file():
+            raise CaptchaError(f"{path}: an export folder without {default.name}; pass the variant's file")
+        return default
+    return path
 
 
 def model_format(path):
@@ -43,7 +58,7 @@ def open_predictor(path=None, **options):
 
     `options` are the decoding options of `keras_captcha.runtime.predictor.Predictor`.
     """
-    path = pathlib.Path(path) if path is not None else shipped_model()
+    path = model_path(path) if path is not None else shipped_model()
     kind = model_format(path)
     module_name, class_name, extra = FORMATS[kind]
     if extra:

@@ -18,7 +18,7 @@ import weakref
 
 from keras_captcha.core.card import CARD_NAME
 from keras_captcha.core.errors import CaptchaError
-from keras_captcha.runtime.loading import open_predictor
+from keras_captcha.runtime.loading import model_path, open_predictor
 
 log = logging.getLogger("keras_captcha.server")
 
@@ -32,7 +32,7 @@ class ServedModel:
     """
 
     def __init__(self, name, path, threshold=0.0):
-        self.name, self.source, self.threshold = name, pathlib.Path(path), threshold
+        self.name, self.source, self.threshold = name, model_path(path), threshold
         open_predictor(self.source)  # names a missing or broken file before anything is copied
         snapshot = pathlib.Path(tempfile.mkdtemp(prefix="keras-captcha-model-"))
         weakref.finalize(self, shutil.rmtree, snapshot, True)

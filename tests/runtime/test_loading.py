@@ -3,6 +3,7 @@
 import pytest
 
 from keras_captcha.core.assets import shipped_model
+from keras_captcha.core.card import CARD_NAME
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.core.extras import has_extra
 from keras_captcha.runtime import loading
@@ -29,3 +30,12 @@ def test_unknown_and_missing_models_are_named(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"torch")
     with pytest.raises(CaptchaError, match="model.pt: unknown model format"):
         loading.open_predictor(tmp_path / "model.pt")
+
+
+def test_an_export_folder_opens_its_default_variant(tmp_path):
+    predictor = loading.open_predictor(shipped_model().parent)
+    assert isinstance(predictor, LiteRTPredictor) and predictor.model_path == shipped_model()
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / CARD_NAME).write_text("{}")
+    with pytest.raises(CaptchaError, match=f"export: an export folder without {shipped_model().name}"):
+        loading.open_predictor(tmp_path / "export")
