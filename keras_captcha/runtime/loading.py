@@ -4,7 +4,7 @@
 `.onnx` on onnxruntime (`keras_captcha.runtime.onnx`, the `[onnx]` extra),
 a `.keras` file or a SavedModel folder on TensorFlow (`[train]`). A folder
 `keras-captcha export` wrote (its `model_card.json` inside) stands for its
-default variant's file. Only the runtime a model needs is imported.
+default variant's file, or the first other variant it holds. Only the runtime a model needs is imported.
 """
 
 import importlib
@@ -27,15 +27,24 @@ FORMATS = {
 }
 
 
+#: The variants an export folder stands for, in the order tried: the default, the other TFLite files
+#: (the TensorFlow-free runtime), then ONNX. ddddocr's file is for ddddocr, not for this runtime.
+EXPORT_FOLDER_ORDER = sorted(
+    (variant for variant in VARIANTS.values() if variant.client == "keras_captcha"),
+    key=lambda variant: (variant.name != DEFAULT_VARIANT, variant.format != "tflite"),
+)
+
+
 def model_path(path):
-    """`path`, or for an export folder (one holding `model_card.json`, not a SavedModel) its
-    `DEFAULT_VARIANT` file; `CaptchaError` for an export folder without that file."""
+    """`path`, or for an export folder (one holding `model_card.json`, not a SavedModel) the first
+    file of `EXPORT_FOLDER_ORDER` in it; `CaptchaError` for an export folder with none of them."""
     path = pathlib.Path(path)
     if path.is_dir() and (path / CARD_NAME).is_file() and not (path / "saved_model.pb").is_file():
-        default = path / VARIANTS[DEFAULT_VARIANT].file
-        if not default.is_file():
-            raise CaptchaError(f"{path}: an export folder without {default.name}; pass the variant's file")
-        return default
+        for variant in EXPORT_FOLDER_ORDER:
+            if (path / variant.file).is_file():
+                return path / variant.file
+        files = ", ".join(variant.file for variant in EXPORT_FOLDER_ORDER)
+        raise CaptchaError(f"{path}: an export folder with no model file ({files})")
     return path
 
 

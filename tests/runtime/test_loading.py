@@ -2,10 +2,11 @@
 
 import pytest
 
-from keras_captcha.core.assets import shipped_model
+from keras_captcha.core.assets import general_reader, shipped_model
 from keras_captcha.core.card import CARD_NAME
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.core.extras import has_extra
+from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
 from keras_captcha.runtime import loading
 from keras_captcha.runtime.litert import LiteRTPredictor
 from keras_captcha.runtime.predictor import Predictor
@@ -32,10 +33,14 @@ def test_unknown_and_missing_models_are_named(tmp_path):
         loading.open_predictor(tmp_path / "model.pt")
 
 
-def test_an_export_folder_opens_its_default_variant(tmp_path):
+def test_an_export_folder_opens_its_default_variant_or_the_first_it_holds(tmp_path):
     predictor = loading.open_predictor(shipped_model().parent)
     assert isinstance(predictor, LiteRTPredictor) and predictor.model_path == shipped_model()
+    assert [variant.name for variant in loading.EXPORT_FOLDER_ORDER][:2] == [DEFAULT_VARIANT, "float32"]
+    assert "ddddocr" not in [variant.name for variant in loading.EXPORT_FOLDER_ORDER]
+    base = general_reader().parent  # a float32 file and model.keras, no int8 file
+    assert loading.model_path(base) == base / VARIANTS["float32"].file
     (tmp_path / "export").mkdir()
     (tmp_path / "export" / CARD_NAME).write_text("{}")
-    with pytest.raises(CaptchaError, match=f"export: an export folder without {shipped_model().name}"):
+    with pytest.raises(CaptchaError, match=f"export: an export folder with no model file \\({shipped_model().name}, "):
         loading.open_predictor(tmp_path / "export")
