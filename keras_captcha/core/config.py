@@ -23,7 +23,7 @@ RESIZE_METHODS = ("bilinear",)
 class Normalisation:
     """How an image file becomes the model's input, as data NumPy, tf.data and other clients follow.
 
-    1. Decode the file (PNG, JPEG, GIF first frame, BMP) to 8-bit channels, scale to [0, 1].
+    1. Decode the file (PNG, JPEG, GIF first frame, BMP, WebP) to 8-bit channels, scale to [0, 1].
     2. Gray = the colour channels weighted by `gray_weights` (gray images: their one channel).
     3. Composite over `background` with the alpha channel: gray * alpha + background * (1 - alpha).
     4. Resize to the config's height x width with `resize` (antialiased when `antialias`).

@@ -17,7 +17,7 @@ import numpy as np
 from keras_captcha.core.errors import CaptchaError
 from keras_captcha.runtime.images import check_image
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 MANIFEST_NAME = "labels.csv"
 #: The header row a manifest is written with.
 MANIFEST_HEADER = ("path", "label")

@@ -17,8 +17,8 @@ from keras_captcha.core.errors import CaptchaError
 
 #: Largest image accepted, in pixels: a guard against decompression bombs.
 MAX_IMAGE_PIXELS = 4096 * 4096
-#: Formats TensorFlow's `decode_image` reads as this module does (BMP: see `open_image`).
-FORMATS = ("PNG", "JPEG", "GIF", "BMP")
+#: Formats TensorFlow's `decode_image` reads as this module does (BMP and WebP: see `open_image`).
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 #: Uncompressed 8-bit gray, 24- and 32-bit BMP pixel layouts, the ones TensorFlow decodes alike.
 BMP_LAYOUTS = ("L", "BGR", "BGRX", "BGRA")
 
@@ -27,8 +27,9 @@ def open_image(source, name):
     """A file path or encoded bytes -> a loaded PIL image both decoders read the same way.
 
     Raises `CaptchaError` naming `name` for an empty, truncated or unreadable
-    file, a format outside `FORMATS` and an image over `MAX_IMAGE_PIXELS`
-    (read from the header, before anything is decoded). Pixels are taken
+    file, a format outside `FORMATS`, an animated WebP (TensorFlow's decoder
+    aborts the process on one) and an image over `MAX_IMAGE_PIXELS` (read
+    from the header, before anything is decoded). Pixels are taken
     as stored, without applying an EXIF orientation, as TensorFlow does.
     """
     try:
@@ -53,6 +54,8 @@ def open_image(source, name):
                 f"{name}: only uncompressed 8-bit gray, 24- and 32-bit BMP images are "
                 "supported; save it as PNG"
             )
+        if image.format == "WEBP" and getattr(image, "n_frames", 1) > 1:
+            raise CaptchaError(f"{name}: animated WebP images are not supported; save its first frame as PNG")
         image.load()
     except CaptchaError:
         raise
@@ -139,13 +142,15 @@ def _pixels(image, name):
     return pixels[..., None] if pixels.ndim == 2 else pixels
 
 
-#: The leading bytes of each readable format -> the file suffix it is saved with.
-MAGIC_SUFFIXES = ((b"\x89PNG", ".png"), (b"\xff\xd8", ".jpg"), (b"GIF8", ".gif"), (b"BM", ".bmp"))
+#: Where each readable format's signature sits in its bytes -> the file suffix it is saved with
+#: (a WebP file is a RIFF container: `RIFF`, its size, then `WEBP`).
+MAGIC_SUFFIXES = ((0, b"\x89PNG", ".png"), (0, b"\xff\xd8", ".jpg"), (0, b"GIF8", ".gif"), (0, b"BM", ".bmp"),
+                  (8, b"WEBP", ".webp"))
 
 
 def suffix_of(encoded):
-    """The file suffix (`.png`, `.jpg`, `.gif`, `.bmp`) of encoded image bytes, by their leading bytes."""
-    for magic, suffix in MAGIC_SUFFIXES:
-        if encoded.startswith(magic):
+    """The file suffix (`.png`, `.jpg`, `.gif`, `.bmp`, `.webp`) of encoded image bytes, by their signature."""
+    for offset, magic, suffix in MAGIC_SUFFIXES:
+        if encoded[offset:offset + len(magic)] == magic and (offset == 0 or encoded.startswith(b"RIFF")):
             return suffix
-    raise CaptchaError("image bytes: not a PNG, JPEG, GIF or BMP file")
+    raise CaptchaError(f"image bytes: not a {', '.join(FORMATS)} file")

@@ -1,6 +1,6 @@
 """`serve --collect DIR`: the images the model is unsure of, saved for labelling, off the request path.
 
-Each uncertain reading's image becomes `DIR/<id>.<png|jpg|gif|bmp>` and one
+Each uncertain reading's image becomes `DIR/<id>.<png|jpg|gif|bmp|webp>` and one
 JSON line of `DIR/readings.jsonl` (`id`, `time`, `model`, `text`,
 `confidence`); the result the client gets carries that `id`, which
 `POST /v1/feedback` answers. A writer thread does the disk work, so a

@@ -56,7 +56,7 @@ READ_REQUEST_BODY = {
                         "images": {
                             "type": "array",
                             "items": {"type": "string", "format": "byte"},
-                            "description": "base64 of image files (PNG, JPEG, GIF, BMP)",
+                            "description": "base64 of image files (PNG, JPEG, GIF, BMP, WebP)",
                         },
                         "model": {"type": "string"},
                         "allowed": {"type": "string"},

@@ -15,7 +15,7 @@ from keras_captcha.runtime.images import check_image
 
 
 def decode_image(encoded, height, width, normalisation=Normalisation()):
-    """Encoded PNG/JPEG/BMP/GIF bytes (scalar tf.string) -> (height, width, 1) float32.
+    """Encoded PNG/JPEG/BMP/GIF/WebP bytes (scalar tf.string) -> (height, width, 1) float32.
 
     Follows `normalisation` step by step: gray from the colour channels,
     alpha over the background, GIFs' first frame, the bilinear resize with

@@ -52,6 +52,8 @@ def page():
 def test_the_browser_reads_like_the_python_runtime(page):
     images = [encode_image(draw_captcha(label, seed=i)) for i, label in enumerate(random_labels(50, seed=3))]
     images += [encode_image(draw_captcha(label, mode="RGB", seed=i)) for i, label in enumerate(["2b4cd", "x7y3m"])]
+    images += [encode_image(draw_captcha(label, mode="RGB", seed=i), "WEBP", lossless=lossless)
+               for i, (label, lossless) in enumerate([("p3gd8", True), ("nm5x2", False)])]
     results = page.evaluate(READ_ALL, [base64.b64encode(image).decode() for image in images])
     python = LiteRTPredictor(shipped_model().with_name(VARIANTS["decoded"].file))
     expected = python.predict(images)

@@ -179,7 +179,7 @@ def test_fuzz_random_bytes(tmp_path, encoded):
 IMAGE_KINDS = [
     ("1", "PNG"), ("L", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("RGB", "PNG"), ("RGBA", "PNG"),
     ("I;16", "PNG"), ("L", "JPEG"), ("RGB", "JPEG"), ("CMYK", "JPEG"), ("P", "GIF"), ("L", "GIF"),
-    ("1", "BMP"), ("L", "BMP"), ("P", "BMP"), ("RGB", "BMP"),
+    ("1", "BMP"), ("L", "BMP"), ("P", "BMP"), ("RGB", "BMP"), ("RGB", "WEBP"), ("RGBA", "WEBP"),
 ]
 
 

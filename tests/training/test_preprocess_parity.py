@@ -52,6 +52,14 @@ def test_jpegs_decode_to_the_same_pixels_in_both_pipelines(mode, subsampling):
     np.testing.assert_allclose(preprocess.preprocess(encoded, 30, 70), expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("lossless", [True, False])
+@pytest.mark.parametrize("make", [lambda: draw_captcha("ab12", mode="RGB"), _half_transparent], ids=["rgb", "alpha"])
+def test_webp_decodes_to_the_same_pixels_in_both_pipelines(make, lossless):
+    encoded = encode_image(make(), "WEBP", lossless=lossless, quality=60)
+    expected = data.decode_image(tf.constant(encoded), 30, 70).numpy()
+    np.testing.assert_allclose(preprocess.preprocess(encoded, 30, 70), expected, atol=1e-5)
+
+
 def test_normalisation_is_followed_by_both_pipelines():
     """A non-default normalisation (other weights, black background, another range) is data both follow."""
     normalisation = Normalisation(gray_weights=(0.5, 0.25, 0.25), background=0.0, value_range=(0.0, 0.8))
