@@ -83,6 +83,8 @@ def _json_request(body):
             fields[key] = payload[key]
     decoded = []
     for index, image in enumerate(images):
+        if image.startswith("data:") and ";base64," in image:  # a data URL, as a browser's FileReader gives
+            image = image.partition(";base64,")[2]
         try:
             decoded.append((base64.b64decode(image, validate=True), f"images[{index}]"))
         except (binascii.Error, ValueError):

@@ -56,7 +56,7 @@ READ_REQUEST_BODY = {
                         "images": {
                             "type": "array",
                             "items": {"type": "string", "format": "byte"},
-                            "description": "base64 of image files (PNG, JPEG, GIF, BMP, WebP)",
+                            "description": "base64 of image files (PNG, JPEG, GIF, BMP, WebP), bare or as data: URLs",
                         },
                         "model": {"type": "string"},
                         "allowed": {"type": "string"},

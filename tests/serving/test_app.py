@@ -63,6 +63,9 @@ def test_both_request_forms_read_every_image_in_order(server):
     status, _, body = _read_json(server, {"images": encoded, "model": "float", "allowed": "2345678"})
     assert status == 200 and json.loads(body)["model"] == "float"
     _close(json.loads(body)["results"], _expected(FLOAT_MODEL, allowed="2345678"))
+    status, _, body = _read_json(server, {"images": [f"data:image/png;base64,{image}" for image in encoded]})
+    assert status == 200
+    _close(json.loads(body)["results"], _expected())
 
 
 def test_an_image_as_the_body_reads_with_the_query_fields(server):
