@@ -88,6 +88,9 @@ def run_evaluate(args):
         return
     for mismatch in report["mismatches"]:
         print(f"{mismatch['target']} -> {mismatch['prediction']}  ({mismatch['path']})")
+    if report["confusions"]:
+        common = ", ".join(f"{c['target']}->{c['prediction']} ({c['count']})" for c in report["confusions"][:8])
+        print(f"read wrong most often (label -> read): {common}")
     answers = f", answers {report['answer_accuracy']:.2%}" if "answer_accuracy" in report else ""
     print(f"{report['n']} images: accuracy {report['accuracy']:.2%}, CER {report['cer']:.4f}{answers}")
 

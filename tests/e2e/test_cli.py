@@ -47,7 +47,9 @@ def test_evaluate_json_reports_accuracy_cer_and_mismatches(trained_run, tiny_dat
     code, out, _ = run_cli(capsys, "evaluate", "--model", run_dir / "model.keras", "--data", run_dir / "validation.csv", "--json")
     assert code == 0
     report = json.loads(out)
-    assert report["n"] == 4 and set(report) == {"n", "accuracy", "cer", "mismatches", "unknown_characters"}
+    assert report["n"] == 4
+    assert set(report) == {"n", "accuracy", "cer", "mismatches", "confusions", "unknown_characters"}
+    assert sum(c["count"] for c in report["confusions"]) >= len(report["mismatches"])
     assert report["unknown_characters"] == {"characters": "", "paths": []}
     assert len(report["mismatches"]) == round(4 * (1 - report["accuracy"]))
     for mismatch in report["mismatches"]:
