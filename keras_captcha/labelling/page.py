@@ -29,8 +29,8 @@ from keras_captcha.labelling.session import LabelSession
 
 PAGE = pathlib.Path(__file__).resolve().parent / "static" / "label.html"
 TOKEN_HEADER = "x-label-token"
-MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".bmp": "image/bmp",
-               ".webp": "image/webp"}
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".bmp": "image/bmp", ".webp": "image/webp"}
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 

@@ -1,4 +1,4 @@
-"""Scoring a predictor on labelled samples: accuracy, CER and the mismatches."""
+"""Scoring a predictor on labelled samples: accuracy, CER, the mismatches and the characters read wrong."""
 
 import collections
 
