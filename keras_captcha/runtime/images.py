@@ -5,6 +5,8 @@ does the rest): a file is opened, its size checked before it is decoded, and
 its pixels taken as 8-bit channels. Training's file checks use `check_image`.
 """
 
+import base64
+import binascii
 import io
 import os
 import pathlib
@@ -82,8 +84,21 @@ def check_image(path):
     open_image(path, path).close()
 
 
+def data_url_bytes(text, name="data URL"):
+    """The image bytes of a `data:image/png;base64,...` URL (as a web page's inline `<img src>` or a
+    FileReader gives); `CaptchaError` naming `name` for one that is not base64."""
+    header, _, payload = text.partition(",")
+    try:
+        if not header.lower().endswith(";base64"):
+            raise ValueError
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise CaptchaError(f"{name}: not a base64 data: URL (data:image/png;base64,...)") from None
+
+
 def read_pixels(source, name=None):
-    """A path, encoded bytes or a binary file, a PIL image or an array -> (height, width, channels) uint8/float.
+    """A path, a `data:` URL, encoded bytes or a binary file, a PIL image or an array -> (height, width, channels)
+    uint8/float.
 
     Palette, 1-bit and 16-bit images become 8-bit like TensorFlow's decoder
     makes them; GIFs give their first frame. An array must be (height, width)
@@ -99,6 +114,9 @@ def read_pixels(source, name=None):
         source = _read_file_object(source, name)
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
+    if isinstance(source, str) and source.startswith("data:"):
+        name = name or "data URL"
+        source = data_url_bytes(source, name)
     if isinstance(source, (str, pathlib.Path)):
         name = name or str(source)
         try:

@@ -67,7 +67,7 @@ class Predictor:
         return [reading._replace(answer=answer(reading.text, rule)) for reading in readings] if rule else readings
 
     def predict(self, sources, allowed=None):
-        """Reads one image (path, bytes or a binary file, PIL image, (h, w[, c]) array) or a list of them.
+        """Reads one image (path, data: URL, bytes or a binary file, PIL image, (h, w[, c]) array) or a list of them.
 
         Returns a `Reading`, or a list of them for a list input.
         """

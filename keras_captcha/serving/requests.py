@@ -11,6 +11,9 @@ import json
 
 from starlette.exceptions import HTTPException
 
+from keras_captcha.core.errors import CaptchaError
+from keras_captcha.runtime.images import data_url_bytes
+
 #: The content types `POST /v1/read` takes: `image/*` and `application/octet-stream` are one image file as the body.
 CONTENT_TYPES = ("multipart/form-data", "application/json", "image/*", "application/octet-stream")
 #: The text fields of a read request.
@@ -83,12 +86,14 @@ def _json_request(body):
             fields[key] = payload[key]
     decoded = []
     for index, image in enumerate(images):
-        if image.startswith("data:") and ";base64," in image:  # a data URL, as a browser's FileReader gives
-            image = image.partition(";base64,")[2]
+        name = f"images[{index}]"
         try:
-            decoded.append((base64.b64decode(image, validate=True), f"images[{index}]"))
+            data = data_url_bytes(image, name) if image.startswith("data:") else base64.b64decode(image, validate=True)
+        except CaptchaError as error:  # a data: URL, as a browser's FileReader gives it, that is not base64
+            raise HTTPException(400, str(error)) from None
         except (binascii.Error, ValueError):
-            raise HTTPException(400, f"images[{index}] is not valid base64") from None
+            raise HTTPException(400, f"{name} is not valid base64") from None
+        decoded.append((data, name))
     return decoded, fields
 
 

@@ -3,6 +3,7 @@
 Its parity with the tf.data pipeline is tests/training/test_preprocess_parity.py.
 """
 
+import base64
 import io
 
 import numpy as np
@@ -19,7 +20,9 @@ def test_every_source_kind_gives_the_same_image(tmp_path):
     image.save(tmp_path / "x.png")
     from_path = preprocess.preprocess(tmp_path / "x.png", 32, 128)
     encoded = encode_image(image)
-    for source in (str(tmp_path / "x.png"), encoded, bytearray(encoded), io.BytesIO(encoded), image, np.asarray(image)):
+    data_url = "data:image/png;base64," + base64.b64encode(encoded).decode()
+    for source in (str(tmp_path / "x.png"), encoded, bytearray(encoded), io.BytesIO(encoded), data_url, image,
+                   np.asarray(image)):
         np.testing.assert_array_equal(preprocess.preprocess(source, 32, 128), from_path)
 
 
@@ -34,6 +37,8 @@ def test_unreadable_sources_are_named(tmp_path):
     with open(tmp_path / "bad.png") as text_file:
         with pytest.raises(CaptchaError, match="bad.png: a text file; open it with 'rb'"):
             preprocess.preprocess(text_file, 32, 128)
+    with pytest.raises(CaptchaError, match=r"data URL: not a base64 data: URL \(data:image/png;base64,\.\.\.\)"):
+        preprocess.preprocess("data:image/png,not-base64", 32, 128)
     for shape in ((0, 0, 3), (50, 0), (4,), (2, 3, 4, 1)):
         with pytest.raises(CaptchaError, match=rf"array: expected \(height, width\[, channels\]\) pixels, got shape"):
             preprocess.preprocess(np.zeros(shape, np.uint8), 32, 128)

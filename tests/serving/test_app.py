@@ -103,6 +103,7 @@ def _hostile(port):
     yield "image as text", http_request(port, "POST", "/v1/read", *_text_image_field())
     yield "malformed json", http_request(port, "POST", "/v1/read", "{nope", {"content-type": "application/json"})
     yield "bad base64", _read_json(port, {"images": ["@@not base64@@"]})
+    yield "data URL not base64", _read_json(port, {"images": ["data:image/png,@@"]})
     yield "images not a list", _read_json(port, {"images": "abc"})
     yield "images not strings", _read_json(port, {"images": [1, 2]})
     yield "json not an object", _read_json(port, ["x"])
