@@ -23,7 +23,7 @@ MANIFEST_NAME = "labels.csv"
 MANIFEST_HEADER = ("path", "label")
 #: First rows read as a header, not as an image: the file column and label column names other
 #: tools write (`filename,text`, `image,label`), in any case.
-HEADER_NAMES = (("path", "file", "filename", "image"), ("label", "text"))
+HEADER_NAMES = ((MANIFEST_HEADER[0], "file", "filename", "image"), (MANIFEST_HEADER[1], "text"))
 
 
 def list_samples(data_dir, skip_bad=False):
@@ -59,9 +59,7 @@ def list_images(folder, skip_bad=False):
     folder = pathlib.Path(folder)
     if not folder.is_dir():
         raise CaptchaError(f"{folder}: no such folder")
-    paths = [str(path) for path in image_files(folder)]
-    if not paths:
-        raise CaptchaError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    paths = _images_in(folder)
     return [path for path, _ in _readable([(path, None) for path in paths], folder, skip_bad)]
 
 
@@ -73,15 +71,20 @@ def images_of(paths):
     found = []
     for path in map(pathlib.Path, paths):
         if path.is_dir():
-            images = image_files(path)
-            if not images:
-                raise CaptchaError(f"{path}: no images ({', '.join(IMAGE_SUFFIXES)})")
-            found.extend(str(image) for image in images)
+            found.extend(_images_in(path))
         elif path.is_file():
             found.append(str(path))
         else:
             raise CaptchaError(f"{path}: no such file")
     return found
+
+
+def _images_in(folder):
+    """`image_files` of a folder as path strings; `CaptchaError` naming it when it holds none."""
+    paths = [str(path) for path in image_files(folder)]
+    if not paths:
+        raise CaptchaError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    return paths
 
 
 def image_files(folder):

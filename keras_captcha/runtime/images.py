@@ -137,11 +137,12 @@ def _read_file_object(file, name):
     name = name or getattr(file, "name", None) or type(file).__name__
     try:
         data = file.read()
-    except UnicodeDecodeError:
-        data = ""
+        text_mode = not isinstance(data, (bytes, bytearray))
+    except UnicodeDecodeError:  # text mode, decoding an image's bytes
+        text_mode = True
     except (OSError, ValueError) as error:  # a closed file, say
         raise CaptchaError(f"{name}: cannot read it ({_one_line(error)})") from None
-    if not isinstance(data, (bytes, bytearray)):
+    if text_mode:
         raise CaptchaError(f"{name}: a text file; open it with 'rb'")
     return bytes(data)
 
@@ -160,15 +161,17 @@ def _pixels(image, name):
     return pixels[..., None] if pixels.ndim == 2 else pixels
 
 
-#: Where each readable format's signature sits in its bytes -> the file suffix it is saved with
-#: (a WebP file is a RIFF container: `RIFF`, its size, then `WEBP`).
-MAGIC_SUFFIXES = ((0, b"\x89PNG", ".png"), (0, b"\xff\xd8", ".jpg"), (0, b"GIF8", ".gif"), (0, b"BM", ".bmp"),
-                  (8, b"WEBP", ".webp"))
+#: Each readable format's signature, as the `(offset, bytes)` parts its file must hold, -> the file suffix
+#: it is saved with (a WebP file is a RIFF container: `RIFF`, its size, then `WEBP`).
+MAGIC_SUFFIXES = (
+    (((0, b"\x89PNG"),), ".png"), (((0, b"\xff\xd8"),), ".jpg"), (((0, b"GIF8"),), ".gif"), (((0, b"BM"),), ".bmp"),
+    (((0, b"RIFF"), (8, b"WEBP")), ".webp"),
+)
 
 
 def suffix_of(encoded):
     """The file suffix (`.png`, `.jpg`, `.gif`, `.bmp`, `.webp`) of encoded image bytes, by their signature."""
-    for offset, magic, suffix in MAGIC_SUFFIXES:
-        if encoded[offset:offset + len(magic)] == magic and (offset == 0 or encoded.startswith(b"RIFF")):
+    for signature, suffix in MAGIC_SUFFIXES:
+        if all(encoded[offset:offset + len(magic)] == magic for offset, magic in signature):
             return suffix
     raise CaptchaError(f"image bytes: not a {', '.join(FORMATS)} file")

@@ -27,6 +27,8 @@ FORMATS = {
 }
 
 
+#: The file that makes a folder a SavedModel.
+SAVED_MODEL_FILE = "saved_model.pb"
 #: The variants an export folder stands for, in the order tried: the default, the other TFLite files
 #: (the TensorFlow-free runtime), then ONNX. ddddocr's file is for ddddocr, not for this runtime.
 EXPORT_FOLDER_ORDER = sorted(
@@ -39,7 +41,7 @@ def model_path(path):
     """`path`, or for an export folder (one holding `model_card.json`, not a SavedModel) the first
     file of `EXPORT_FOLDER_ORDER` in it; `CaptchaError` for an export folder with none of them."""
     path = pathlib.Path(path)
-    if path.is_dir() and (path / CARD_NAME).is_file() and not (path / "saved_model.pb").is_file():
+    if path.is_dir() and (path / CARD_NAME).is_file() and not (path / SAVED_MODEL_FILE).is_file():
         for variant in EXPORT_FOLDER_ORDER:
             if (path / variant.file).is_file():
                 return path / variant.file
@@ -55,7 +57,7 @@ def model_format(path):
         raise CaptchaError(f"{path}: no such model file or folder")
     if path.suffix in FORMATS:
         return path.suffix
-    if (path / "saved_model.pb").is_file():
+    if (path / SAVED_MODEL_FILE).is_file():
         return "savedmodel"
     raise CaptchaError(
         f"{path}: unknown model format (expected a .tflite, .onnx or .keras file or a SavedModel folder)"
