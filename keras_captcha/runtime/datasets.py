@@ -30,16 +30,18 @@ def list_samples(data_dir, skip_bad=False):
     """Lists and checks a dataset folder (or a `path,label` CSV manifest file).
 
     Returns a list of `(path, label)` string pairs sorted by path. Raises
-    `CaptchaError` naming the folder or file for an empty folder, a manifest
+    `CaptchaError` naming the folder or file for an empty folder or manifest, a manifest
     row without its file, and (unless `skip_bad`, which warns and skips them)
     any file that is not a readable image.
     """
     data_dir = pathlib.Path(data_dir)
     manifest = data_dir if data_dir.suffix == ".csv" else data_dir / MANIFEST_NAME
     if not data_dir.is_dir() and not manifest.is_file():
-        raise CaptchaError(f"{data_dir}: no such folder")
+        raise CaptchaError(f"{data_dir}: no such {'file' if manifest == data_dir else 'folder'}")
     if manifest.is_file():
         samples = _read_manifest(manifest)
+        if not samples:
+            raise CaptchaError(f"{manifest}: no 'path,label' rows")
     else:
         samples = [(str(path), path.stem) for path in image_files(data_dir)]
     if not samples:

@@ -69,8 +69,21 @@ def test_truncated_png_is_named(tmp_path):
 def test_empty_folder_is_refused(tmp_path):
     with pytest.raises(CaptchaError, match="no images"):
         samples.list_samples(tmp_path)
-    with pytest.raises(CaptchaError, match="no such folder"):
+    with pytest.raises(CaptchaError, match="absent: no such folder"):
         samples.list_samples(tmp_path / "absent")
+
+
+@pytest.mark.parametrize("text", ["", "path,label\n", "\n\n"])
+def test_a_manifest_without_rows_is_named_as_such(tmp_path, text):
+    (tmp_path / "labels.csv").write_text(text)
+    for data in (tmp_path, tmp_path / "labels.csv"):
+        with pytest.raises(CaptchaError, match=r"labels\.csv: no 'path,label' rows$"):
+            samples.list_samples(data)
+
+
+def test_a_missing_manifest_file_is_no_such_file(tmp_path):
+    with pytest.raises(CaptchaError, match=r"absent\.csv: no such file$"):
+        samples.list_samples(tmp_path / "absent.csv")
 
 
 def test_real_dataset_lists_936_five_character_captchas(real_data):
