@@ -5,10 +5,20 @@ Helper functions live in `helpers.py` (`from helpers import ...`).
 
 import os
 import pathlib
+import socket
 
 import pytest
 
 from helpers import TINY_MODEL, random_labels, write_captchas
+
+
+@pytest.fixture
+def taken_port():
+    """A port of 127.0.0.1 that another program listens on."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

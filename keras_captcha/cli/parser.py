@@ -119,7 +119,7 @@ def build_parser():
         f"is the default (default: the shipped {VARIANTS[DEFAULT_VARIANT].file})",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_positive_int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0: any free one)")
     serve.add_argument("--workers", type=_positive_int, default=1, help="worker processes (default 1)")
     serve.add_argument(
         "--max-body-bytes", type=_positive_int, default=MAX_BODY_BYTES,
@@ -168,7 +168,7 @@ def build_parser():
         "exported/base/ as .tflite, or its .keras)",
     )
     label.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    label.add_argument("--port", type=_positive_int, default=8000, help="port (default 8000)")
+    label.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0: any free one)")
     label.add_argument("--no-browser", dest="browser", action="store_false", help="print the URL, open no browser")
     label.add_argument(
         "--retrain-every", type=_positive_int, metavar="N",
@@ -207,6 +207,13 @@ def _positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
+    return value
+
+
+def _port(text):
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text}")
     return value
 
 

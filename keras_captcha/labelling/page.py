@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from keras_captcha.core.errors import CaptchaError
+from keras_captcha.core.listening import address, bound_port, listening_socket
 from keras_captcha.labelling.retrain import Retrainer
 from keras_captcha.labelling.session import LabelSession
 
@@ -125,17 +126,20 @@ def _error(status, message):
 
 def serve_label_page(data_dir, out, predictor, host="127.0.0.1", port=8000, open_browser=True,
                      retrain_every=None, report=print):
-    """Reads the images of `data_dir` with `predictor`, then serves the page until Ctrl-C or SIGTERM.
+    """Reads the images of `data_dir` with `predictor`, then serves the page on `host`:`port` (0: any
+    free port) until Ctrl-C or SIGTERM.
 
-    `CaptchaError` (before anything listens) for a folder without readable images, or an `out`
-    that is not a labels CSV or whose folder does not exist.
+    `CaptchaError` (before anything listens) for an address the system refuses, a folder without
+    readable images, or an `out` that is not a labels CSV or whose folder does not exist.
     """
+    sock = listening_socket(host, port)
+    port = bound_port(sock)
     session = LabelSession(data_dir, out, predictor)
     runs_dir = pathlib.Path(out).resolve().parent / "label_runs"
     app = create_label_app(session, host, port, Retrainer(session, data_dir, runs_dir, retrain_every))
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    url = f"http://{address(host, port)}/"
     state = session.state()
     report(f"{state['total']} images, {state['labelled']} labelled already; label them at {url}")
     if open_browser:
         webbrowser.open(url)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

@@ -17,6 +17,7 @@ import threadpoolctl
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from keras_captcha.core.listening import address, bound_port, listening_socket
 from keras_captcha.serving.app import create_app
 from keras_captcha.serving.auth import read_token_file
 from keras_captcha.serving.collect import check_folder
@@ -54,13 +55,15 @@ def check_options(options):
 
 
 def serve(options, host="127.0.0.1", port=8000):
-    """Runs the server until SIGTERM or Ctrl-C (both finish the requests in flight, then exit).
+    """Runs the server on `host`:`port` (0: any free port) until SIGTERM or Ctrl-C (both finish the
+    requests in flight, then exit).
 
-    The options are checked here first (`check_options`), so a mistake is a
-    `CaptchaError` before anything listens; each of the `options.workers`
-    processes then opens the models itself.
+    The options are checked and the address bound here first (`check_options`,
+    `listening_socket`), so a mistake is a `CaptchaError` before anything
+    starts; each of the `options.workers` processes then opens the models itself.
     """
     check_options(options)
+    sock = listening_socket(host, port)
     os.environ[OPTIONS_VARIABLE] = options.to_json()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # uvicorn finishes the requests in flight on SIGTERM, then re-raises the signal to the
@@ -69,17 +72,16 @@ def serve(options, host="127.0.0.1", port=8000):
     config = uvicorn.Config(
         "keras_captcha.serving.process:app_from_environment",
         factory=True,
-        host=host,
-        port=port,
         workers=options.workers,
         access_log=False,  # AccessLog writes one line per request, with the image count
         timeout_graceful_shutdown=30,
     )
+    log.info("listening on http://%s (Ctrl-C to stop)", address(host, bound_port(sock)))
     if options.workers == 1:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock])
         return
     with _metric_files(options.metrics):
-        ReloadingMultiprocess(config, sockets=[config.bind_socket()]).run()
+        ReloadingMultiprocess(config, sockets=[sock]).run()
 
 
 @contextlib.contextmanager

@@ -192,11 +192,16 @@ def test_version_is_the_packages(capsys):
     assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"keras-captcha {keras_captcha.__version__}"
 
 
-def test_bad_option_values_exit_2(capsys):
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--epochs", "0"], "expected a positive whole number, got 0"),
+    (["serve", "--port", "70000"], "expected a port number from 0 to 65535, got 70000"),
+    (["label", "--data", "x", "--out", "y.csv", "--port", "-1"], "expected a port number from 0 to 65535, got -1"),
+])
+def test_bad_option_values_exit_2(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["train", "--epochs", "0"])
+        cli.main(argv)
     assert exit_info.value.code == 2
-    assert "expected a positive whole number, got 0" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_export_writes_only_the_variants_named(exported, tmp_path, capsys):

@@ -86,7 +86,7 @@ def test_label_twenty_captchas_by_keyboard_with_a_kill_and_a_restart(tmp_path):
     assert len(timings) >= 9  # the page timed each next image (benchmarks/labelling.py reports them)
 
 
-def test_the_command_refuses_empty_folders_and_bad_outputs(tmp_path, capsys):
+def test_the_command_refuses_empty_folders_bad_outputs_and_a_taken_port(tmp_path, capsys, taken_port):
     from helpers import assert_user_error
 
     (tmp_path / "empty").mkdir()
@@ -98,3 +98,5 @@ def test_the_command_refuses_empty_folders_and_bad_outputs(tmp_path, capsys):
     (tmp_path / "other.csv").write_text("x,y,z\n")
     assert_user_error(capsys, ["label", "--data", tmp_path / "pool", "--out", tmp_path / "other.csv",
                                "--no-browser"], "not a labels CSV")
+    assert_user_error(capsys, ["label", "--data", tmp_path / "pool", "--out", tmp_path / "l.csv", "--port", taken_port,
+                               "--no-browser"], f"cannot listen on 127.0.0.1:{taken_port}: Address already in use")

@@ -180,7 +180,7 @@ def _connection_refused(port):
     return False
 
 
-def test_serve_refuses_a_bad_model_in_one_line(tmp_path, capsys):
+def test_serve_refuses_a_bad_model_or_address_in_one_line(tmp_path, capsys, taken_port):
     from helpers import assert_user_error
 
     assert_user_error(capsys, ["serve", "--model", tmp_path / "missing.tflite"], "missing.tflite: no such model")
@@ -190,3 +190,5 @@ def test_serve_refuses_a_bad_model_in_one_line(tmp_path, capsys):
     assert_user_error(capsys, ["serve", "--token-file", tmp_path / "absent"], "absent: no such file")
     (tmp_path / "empty").write_text("\n")
     assert_user_error(capsys, ["serve", "--token-file", tmp_path / "empty"], "empty: the file is empty")
+    assert_user_error(capsys, ["serve", "--port", taken_port],
+                      f"cannot listen on 127.0.0.1:{taken_port}: Address already in use")
