@@ -83,8 +83,13 @@ def prepare_data(data_dir, run_dir, options):
     """
     task = distribute.read_task(options.strategy)
     chief_run_dir = pathlib.Path(run_dir)
+    if not 0 < options.validation_fraction < 1:
+        raise CaptchaError(f"--validation-split {options.validation_fraction}: expected a fraction above 0 and below 1 "
+                           "(a run validates on one image at least)")
     if data_dir is not None:
         listed = datasets.list_samples(data_dir, skip_bad=options.skip_bad)
+        if len(listed) < 2:
+            raise CaptchaError(f"{data_dir}: one labelled image; a run needs two at least (one to validate on)")
     elif options.unlabeled:
         listed = start_model_labels(options)
     else:

@@ -120,6 +120,16 @@ def test_bad_data_errors_name_the_file(tmp_path, capsys):
     assert_user_error(capsys, ["train", "--data", bad, "--out", out, "--epochs", 1], "has 32 characters")
 
 
+def test_a_run_needs_an_image_to_validate_on(tmp_path, capsys):
+    one, out = tmp_path / "one", tmp_path / "run"
+    write_captchas(one, ["abc"])
+    assert_user_error(capsys, ["train", "--data", one, "--out", out], "one: one labelled image; a run needs two")
+    write_captchas(one, ["abd"])
+    assert_user_error(capsys, ["train", "--data", one, "--out", out, "--validation-split", 0],
+                      "--validation-split 0.0: expected a fraction above 0 and below 1")
+    assert not out.exists()
+
+
 def test_bad_charsets_are_one_line_and_write_nothing(tmp_path, capsys):
     data, out = tmp_path / "data", tmp_path / "run"
     write_captchas(data, ["abc", "abd"])
