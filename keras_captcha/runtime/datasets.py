@@ -172,6 +172,8 @@ def write_samples(path, samples, relative=False):
     Atomically: the file appears whole (fsynced) or not at all, an older one stays until then.
     """
     path = pathlib.Path(path)
+    if path.is_dir():
+        raise CaptchaError(f"{path}: is a folder; name the .csv file to write")
     folder = path.parent.resolve()
     try:
         handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

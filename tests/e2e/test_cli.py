@@ -194,6 +194,8 @@ def test_an_out_the_system_refuses_is_one_line(trained_run, tiny_dataset, tmp_pa
                       "a_file/inside: cannot be read or written (Not a directory)")
     assert_user_error(capsys, ["train", "--data", tiny_dataset, "--out", blocked, "--epochs", "1"],
                       "a_file/inside: cannot be read or written (Not a directory)")
+    assert_user_error(capsys, ["triage", "--data", tiny_dataset, "--out", tmp_path, "--model", model, "--overwrite"],
+                      f"{tmp_path}: is a folder; name the .csv file to write")
 
 
 def test_version_is_the_packages(capsys):

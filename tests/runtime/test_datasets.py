@@ -120,6 +120,10 @@ def test_a_manifest_that_cannot_be_written_is_named(tmp_path):
     (tmp_path / "a_file").write_text("not a folder")
     with pytest.raises(CaptchaError, match=r"a_file/labels.csv: cannot be written \(Not a directory\)"):
         samples.write_samples(tmp_path / "a_file" / "labels.csv", [("x.png", "x")])
+    (tmp_path / "a_folder").mkdir()
+    with pytest.raises(CaptchaError, match="a_folder: is a folder; name the .csv file to write"):
+        samples.write_samples(tmp_path / "a_folder", [("x.png", "x")])
+    assert not list((tmp_path / "a_folder").iterdir()) and sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "a_folder"]
 
 
 def test_a_spreadsheets_manifest_reads_and_other_encodings_are_named(tmp_path):
