@@ -99,13 +99,9 @@ def build_parser():
     )
 
     evaluate = commands.add_parser("evaluate", help="score a model on labelled images")
-    evaluate.add_argument(
-        "--model",
-        help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
-        f"{VARIANTS[DEFAULT_VARIANT].file})",
-    )
+    _add_model(evaluate)
     evaluate.add_argument("--data", required=True, help="folder of labelled images or a CSV")
-    evaluate.add_argument("--skip-bad", action="store_true")
+    evaluate.add_argument("--skip-bad", action="store_true", help="skip unreadable images")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     _add_allowed(evaluate)
 
@@ -148,10 +144,7 @@ def build_parser():
     triage_command = commands.add_parser(
         "triage", help="the unlabelled images to label next, least confident first, as a prefilled labels.csv"
     )
-    triage_command.add_argument(
-        "--model", help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
-        f"{VARIANTS[DEFAULT_VARIANT].file})",
-    )
+    _add_model(triage_command)
     triage_command.add_argument("--data", required=True, help="folder of unlabelled images (any file names)")
     triage_command.add_argument("--top", type=_positive_int, help="only the K least confident (default: all)")
     triage_command.add_argument("--out", required=True, help="the labels.csv to write, readings as labels")
@@ -180,14 +173,17 @@ def build_parser():
         "images", nargs="+", metavar="IMAGE",
         help="an image file, a folder (its images, by name), or - for one image on standard input",
     )
-    predict.add_argument(
-        "--model",
-        help=".tflite, .onnx, .keras or SavedModel folder (default: the shipped "
-        f"{VARIANTS[DEFAULT_VARIANT].file})",
-    )
+    _add_model(predict)
     predict.add_argument("--json", action="store_true", help="print one JSON object per line")
     _add_allowed(predict)
     return parser
+
+
+def _add_model(command):
+    command.add_argument(
+        "--model",
+        help=f".tflite, .onnx, .keras or SavedModel folder (default: the shipped {VARIANTS[DEFAULT_VARIANT].file})",
+    )
 
 
 def _add_allowed(command):
