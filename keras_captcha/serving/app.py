@@ -21,6 +21,7 @@ import time
 
 import fastapi
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
@@ -86,6 +87,10 @@ def create_app(options, reload_on_sighup=False):
 
     @app.exception_handler(HTTPException)
     async def http_error(request, error):
+        allowed = _methods_at(app, request.url.path)
+        if error.status_code in (404, 405) and allowed and request.method not in allowed:  # 404: the page's mount at /
+            error = HTTPException(405, f"{request.method} {request.url.path}: send {' or '.join(allowed)}",
+                                  headers={"Allow": ", ".join(allowed)})
         return JSONResponse({"error": " ".join(str(error.detail).split())}, status_code=error.status_code,
                             headers=getattr(error, "headers", None))
 
@@ -188,3 +193,8 @@ def create_app(options, reload_on_sighup=False):
     app.add_middleware(AccessLog, metrics=metrics, paths=API_PATHS)  # outermost: sees every response
     return app
 
+
+def _methods_at(app, path):
+    """The HTTP methods `app`'s API routes take at `path`, sorted (none: no API route there)."""
+    return sorted({method for route in app.routes if isinstance(route, APIRoute) and route.path == path
+                   for method in route.methods})

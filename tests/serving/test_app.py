@@ -116,6 +116,7 @@ def _hostile(port):
     yield "model twice", _read_json(port, {"images": [base64.b64encode(good).decode()], "model": "float"},
                                     query="?model=nope")
     yield "too many images", _read_multipart(port, [good] * 5)
+    yield "read by GET", http_request(port, "GET", "/v1/read")
     yield "broken multipart", http_request(port, "POST", "/v1/read", b"--x\r\nbroken",
                                        {"content-type": "multipart/form-data; boundary=x"})
 
@@ -125,7 +126,7 @@ def _text_image_field():
     return body, {"content-type": content_type}
 
 
-EXPECTED_STATUS = {"body over the limit": 413, "unsupported content type": 415}
+EXPECTED_STATUS = {"body over the limit": 413, "unsupported content type": 415, "read by GET": 405}
 
 
 def test_every_client_mistake_is_a_one_line_4xx_and_the_server_keeps_serving(server):
@@ -146,6 +147,8 @@ def test_errors_name_the_image_and_the_problem(server):
     assert "5000x5000 image is larger than the 16777216-pixel limit" in json.loads(body)["error"]
     status, _, body = http_request(server, "POST", "/v1/read", b"junk", {"content-type": "image/png"})
     assert status == 400 and json.loads(body)["error"].startswith("the body: not a readable image")
+    status, _, body = http_request(server, "GET", "/v1/read")  # the browser page's mount at / must not say 404
+    assert status == 405 and json.loads(body)["error"] == "GET /v1/read: send POST"
 
 
 def test_sigterm_answers_the_request_in_flight_then_exits_0():

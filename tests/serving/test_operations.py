@@ -114,6 +114,14 @@ def test_feedback_without_collect_is_404():
         assert client.post("/v1/feedback", json={"id": "0" * 32, "label": "a"}).status_code == 404
 
 
+def test_a_wrong_method_is_405_naming_the_right_one():
+    with _client() as client:  # no page mounted at /: Starlette's own 405, in the server's words
+        response = client.get("/v1/read")
+        assert (response.status_code, response.json(), response.headers["allow"]) == (
+            405, {"error": "GET /v1/read: send POST"}, "POST")
+        assert client.post("/health").json() == {"error": "POST /health: send GET"}
+
+
 def test_collection_stops_at_its_size_limit_and_counts_what_it_skips(tmp_path):
     folder = tmp_path / "collected"
     image_bytes = len(IMAGES[0]) + 256
