@@ -134,7 +134,11 @@ def serve_label_page(data_dir, out, predictor, host="127.0.0.1", port=8000, open
     """
     sock = listening_socket(host, port)
     port = bound_port(sock)
-    session = LabelSession(data_dir, out, predictor)
+    try:
+        session = LabelSession(data_dir, out, predictor)
+    except CaptchaError:
+        sock.close()
+        raise
     runs_dir = pathlib.Path(out).resolve().parent / "label_runs"
     app = create_label_app(session, host, port, Retrainer(session, data_dir, runs_dir, retrain_every))
     url = f"http://{address(host, port)}/"

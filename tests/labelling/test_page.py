@@ -1,8 +1,12 @@
 """The labelling page's HTTP side in one process: images only by id, the Host check, the token and origin check."""
 
+import gc
+import warnings
+
 import pytest
 
 from keras_captcha.core.assets import shipped_model
+from keras_captcha.core.errors import CaptchaError
 from keras_captcha.runtime.datasets import list_samples
 from keras_captcha.runtime.litert import LiteRTPredictor
 
@@ -11,7 +15,7 @@ from helpers import write_captchas
 pytest.importorskip("fastapi")  # the [serve] extra
 from fastapi.testclient import TestClient  # noqa: E402
 
-from keras_captcha.labelling.page import create_label_app  # noqa: E402
+from keras_captcha.labelling.page import create_label_app, serve_label_page  # noqa: E402
 from keras_captcha.labelling.session import LabelSession  # noqa: E402
 
 HOST = {"host": "127.0.0.1:8123"}
@@ -66,3 +70,13 @@ def test_foreign_hosts_origins_and_tokenless_posts_are_refused(client):
     assert not (client.tmp_path / "labels.csv").exists()
     assert _post(client, "/api/labels", {"id": first, "label": "x"}, origin="http://127.0.0.1:8123").status_code == 200
     assert client.get("/api/state", headers={"host": "localhost:8123"}).status_code == 200
+
+
+def test_a_folder_it_refuses_closes_the_socket_it_bound(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(CaptchaError, match="empty: no readable images"):
+            serve_label_page(tmp_path / "empty", tmp_path / "labels.csv", None, port=0, open_browser=False)
+        gc.collect()  # a socket left open warns when it is collected
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
