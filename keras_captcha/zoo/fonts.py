@@ -1,7 +1,7 @@
 """The fonts the zoo draws with: every TrueType and OpenType file of the machine's font folders.
 
-Debian's font packages put them under `/usr/share/fonts` (README, Dependencies,
-lists the ones `.ci/run` installs). Fonts that cannot draw the zoo's
+Debian's font packages put them under `/usr/share/fonts` (the README's style zoo section
+names them; the tests need no more than the machine has). Fonts that cannot draw the zoo's
 characters are left out; with none at all, Pillow's own font stands in.
 """
 

@@ -101,9 +101,10 @@ def test_blur_ripple_stretch_and_shear_change_the_drawing_not_the_text():
             (before, label, _), (after, styled_label, _) = captcha(plain, 4, index), captcha(styled, 4, index)
             assert styled_label == label and after.size[1] == before.size[1], knob
             assert after.tobytes() != before.tobytes(), knob
-    sharp, _, _ = captcha(plain, 4, 0)
-    blurred, _, _ = captcha(dataclasses.replace(plain, blur=1.0), 4, 0)
-    assert _edge_energy(blurred) < 0.8 * _edge_energy(sharp)
+    blurred = dataclasses.replace(plain, blur=1.0)  # a radius drawn per captcha: some blur little
+    ratios = [_edge_energy(captcha(blurred, 4, index)[0]) / _edge_energy(captcha(plain, 4, index)[0])
+              for index in range(5)]
+    assert max(ratios) < 1 and np.median(ratios) < 0.95, ratios
 
 
 def _edge_energy(image):
