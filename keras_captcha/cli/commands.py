@@ -119,6 +119,7 @@ def _standard_input_image():
 
 
 def run_triage(args):
+    triage.check_out(args.out, args.overwrite)  # before reading every image
     rows = triage.triage(open_predictor(args.model), datasets.list_images(args.data, args.skip_bad), args.top)
     out = triage.write_labels(rows, args.out, overwrite=args.overwrite)
     for path, reading in rows[:10]:

@@ -8,10 +8,8 @@ The written file is a `labels.csv` manifest that `train --data` reads once
 its labels are corrected.
 """
 
-import pathlib
-
 from keras_captcha.core.errors import CaptchaError
-from keras_captcha.runtime.datasets import write_samples
+from keras_captcha.runtime.datasets import refuse_folder, write_samples
 
 
 def triage(predictor, paths, top=None):
@@ -26,9 +24,18 @@ def write_labels(rows, out, overwrite=False):
 
     Refuses an existing file unless `overwrite`: a person's corrections may be in it.
     """
-    out = pathlib.Path(out)
-    if out.exists() and not overwrite:
-        raise CaptchaError(f"{out} already exists (it may hold corrections); choose another --out or pass --overwrite")
+    out = check_out(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_samples(out, [(path, reading.text) for path, reading in rows])
+    return out
+
+
+def check_out(out, overwrite=False):
+    """`out` as a path if `write_labels` may write it, else `CaptchaError`: a folder, or a file without `overwrite`.
+
+    Cheap, so a command can check before it reads thousands of images.
+    """
+    out = refuse_folder(out)
+    if out.exists() and not overwrite:
+        raise CaptchaError(f"{out} already exists (it may hold corrections); choose another --out or pass --overwrite")
     return out

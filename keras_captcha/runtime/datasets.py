@@ -165,15 +165,21 @@ def split_samples(samples, validation_fraction=0.1, seed=0):
     return train, validation
 
 
+def refuse_folder(path):
+    """`path` as a path, or `CaptchaError` when it is a folder, not the .csv file to write."""
+    path = pathlib.Path(path)
+    if path.is_dir():
+        raise CaptchaError(f"{path}: is a folder; name the .csv file to write")
+    return path
+
+
 def write_samples(path, samples, relative=False):
     """Writes samples as a `path,label` CSV that `labels.csv` readers accept.
 
     Paths are written absolute, or with `relative` relative to the CSV's folder.
     Atomically: the file appears whole (fsynced) or not at all, an older one stays until then.
     """
-    path = pathlib.Path(path)
-    if path.is_dir():
-        raise CaptchaError(f"{path}: is a folder; name the .csv file to write")
+    path = refuse_folder(path)
     folder = path.parent.resolve()
     try:
         handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -1,5 +1,7 @@
 """Triage: the least confident readings first, written as a prefilled labels.csv."""
 
+from unittest import mock
+
 import pytest
 
 from keras_captcha.core.assets import shipped_model
@@ -47,6 +49,11 @@ def test_cli_triage_and_its_mistakes(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     for message, (data, written) in bad.items():
         assert_user_error(capsys, ["triage", "--model", model, "--data", data, "--out", written], message)
+    with mock.patch("keras_captcha.labelling.triage.triage", side_effect=AssertionError("read before --out")):
+        assert_user_error(capsys, ["triage", "--model", model, "--data", tmp_path / "unlabelled", "--out",
+                                   tmp_path / "labels.csv"], "already exists")
+        assert_user_error(capsys, ["triage", "--model", model, "--data", tmp_path / "unlabelled", "--out",
+                                   tmp_path, "--overwrite"], "is a folder; name the .csv file to write")
     (tmp_path / "unlabelled" / "junk.png").write_text("no")
     assert_user_error(capsys, ["triage", "--model", model, "--data", tmp_path / "unlabelled", "--out",
                                tmp_path / "x.csv"], "junk.png: not a readable image")
