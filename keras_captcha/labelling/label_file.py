@@ -19,7 +19,7 @@ import pathlib
 import unicodedata
 
 from keras_captcha.core.errors import CaptchaError
-from keras_captcha.runtime.datasets import MANIFEST_HEADER, write_samples
+from keras_captcha.runtime.datasets import MANIFEST_HEADER, refuse_folder, write_samples
 
 
 class AlreadyLabelled(CaptchaError):
@@ -38,12 +38,12 @@ def check_label_text(label, source):
 class LabelFile:
     """The `labels.csv` at `path` (created with its header on the first append).
 
-    `CaptchaError` names the file when its folder does not exist or it is not
+    `CaptchaError` names the file when it is a folder, its folder does not exist or it is not
     a `path,label` CSV.
     """
 
     def __init__(self, path):
-        self.path = pathlib.Path(path)
+        self.path = refuse_folder(path)
         if not self.path.parent.is_dir():
             raise CaptchaError(f"{self.path}: its folder {self.path.parent} does not exist")
         if self.path.exists():

@@ -42,6 +42,8 @@ def test_files_that_are_not_label_files_and_missing_folders_are_named(tmp_path):
         LabelFile(tmp_path / "other.csv")
     with pytest.raises(CaptchaError, match="does not exist"):
         LabelFile(tmp_path / "absent" / "labels.csv")
+    with pytest.raises(CaptchaError, match="is a folder; name the .csv file to write"):
+        LabelFile(tmp_path)
 
 
 def test_a_hand_edited_file_without_a_last_newline_keeps_its_rows(tmp_path):
