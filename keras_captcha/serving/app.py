@@ -87,8 +87,8 @@ def create_app(options, reload_on_sighup=False):
 
     @app.exception_handler(HTTPException)
     async def http_error(request, error):
-        allowed = _methods_at(app, request.url.path)
-        if error.status_code in (404, 405) and allowed and request.method not in allowed:  # 404: the page's mount at /
+        allowed = _methods_at(app, request.url.path) if error.status_code in (404, 405) else ()
+        if allowed and request.method not in allowed:  # 404: the page's mount at / took the path
             error = HTTPException(405, f"{request.method} {request.url.path}: send {' or '.join(allowed)}",
                                   headers={"Allow": ", ".join(allowed)})
         return JSONResponse({"error": " ".join(str(error.detail).split())}, status_code=error.status_code,
