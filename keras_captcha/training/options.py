@@ -4,8 +4,6 @@ import dataclasses
 import math
 import typing
 
-import keras
-
 from keras_captcha.core.assets import shipped_base
 from keras_captcha.training.warm_start import INPUT_SIZE_FIELDS
 
@@ -91,23 +89,6 @@ def resolve_schedule(options, steps_per_epoch):
         epochs=epochs,
         patience=math.ceil(options.patience * stretch),
         min_epochs=math.ceil(options.min_epochs * stretch),
-    )
-
-
-def learning_rate_schedule(options, steps_per_epoch):
-    """One cycle: linear warm-up from 0 to `learning_rate` over `warmup_fraction`
-    of the steps, then cosine decay to 2% of it.
-
-    The warm-up fraction was chosen in benchmarks/RESULTS.md (15% against 5% and 30%).
-    """
-    total_steps = options.epochs * steps_per_epoch
-    warmup_steps = max(int(options.warmup_fraction * total_steps), 1)
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0,
-        decay_steps=max(total_steps - warmup_steps, 1),
-        alpha=0.02,
-        warmup_target=options.learning_rate,
-        warmup_steps=warmup_steps,
     )
 
 

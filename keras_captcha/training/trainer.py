@@ -23,7 +23,7 @@ from keras_captcha.training.callbacks import build_callbacks
 from keras_captcha.training.dataset import make_dataset
 from keras_captcha.training.keras_predictor import KerasPredictor, load_keras_model
 from keras_captcha.training.model import CaptchaRecognizer, build_training_model, set_blank_prior
-from keras_captcha.training.options import epoch_passes, learning_rate_schedule, resolve_schedule
+from keras_captcha.training.options import epoch_passes, resolve_schedule
 from keras_captcha.training.run_folder import epochs_run
 
 
@@ -130,3 +130,20 @@ def finish(recognizer, trainer, run, history, started):
     if run_dir != run.chief_run_dir:  # a non-chief worker's temporary folder
         shutil.rmtree(run_dir, ignore_errors=True)
     return summary
+
+
+def learning_rate_schedule(options, steps_per_epoch):
+    """One cycle: linear warm-up from 0 to `learning_rate` over `warmup_fraction`
+    of the steps, then cosine decay to 2% of it.
+
+    The warm-up fraction was chosen in benchmarks/RESULTS.md (15% against 5% and 30%).
+    """
+    total_steps = options.epochs * steps_per_epoch
+    warmup_steps = max(int(options.warmup_fraction * total_steps), 1)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=max(total_steps - warmup_steps, 1),
+        alpha=0.02,
+        warmup_target=options.learning_rate,
+        warmup_steps=warmup_steps,
+    )
