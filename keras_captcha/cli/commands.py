@@ -54,7 +54,17 @@ def run_train(args):
                   "steadily than the round before")
 
 
+def _export_model(args):
+    """The model `export` was given, as `MODEL` or `--model MODEL` (one of them)."""
+    if args.model and args.model_flag and args.model != args.model_flag:
+        raise CaptchaError(f"export: two models given, {args.model} and --model {args.model_flag}; name one")
+    if not (args.model or args.model_flag):
+        raise CaptchaError("export: name the trained .keras model to export (MODEL or --model MODEL)")
+    return args.model or args.model_flag
+
+
 def run_export(args):
+    model = _export_model(args)
     require_extra("train", "keras-captcha export")
     from keras_captcha.export.exporter import export  # the [train] extra: TensorFlow
 
@@ -62,7 +72,7 @@ def run_export(args):
     if args.data:
         train, validation = datasets.split_samples(datasets.list_samples(args.data), 0.1, args.seed)
         split = {"validation_samples": validation, "calibration_samples": train}
-    card = export(args.model, args.out, variants=args.variants, **split)
+    card = export(model, args.out, variants=args.variants, **split)
     print(f"{'variant':<14} {'file':<30} {'KB':>7} {'accuracy':>9} {'CER':>7} {'ms':>7}")
     for name, variant in card["variants"].items():
         print(

@@ -6,8 +6,11 @@ from keras_captcha import __version__
 from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
 from keras_captcha.serving.options import COLLECT_MAX_MB, MAX_BODY_BYTES, MAX_IMAGES, UNCERTAIN_BELOW
 from keras_captcha.training.distribute import STRATEGIES
+from keras_captcha.training.options import DEFAULT_EPOCHS, MIN_STEPS, TrainOptions
 
 DEFAULT_RUN = "runs/captcha"
+#: `TrainOptions`' defaults, for the help texts: the library's are the ones a run uses.
+TRAIN_DEFAULTS = TrainOptions()
 
 
 def build_parser():
@@ -27,13 +30,27 @@ def build_parser():
     train.add_argument("--out", default=DEFAULT_RUN, help=f"run folder (default {DEFAULT_RUN})")
     train.add_argument(
         "--epochs", type=_positive_int,
-        help="epochs (default: 20, or enough for 540 steps on a small dataset)",
+        help=f"epochs (default: {DEFAULT_EPOCHS}, or enough for {MIN_STEPS} steps on a small dataset)",
     )
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--learning-rate", type=_positive_float)
-    train.add_argument("--patience", type=_positive_int, help="early-stopping patience in epochs")
-    train.add_argument("--validation-split", type=_fraction, dest="validation_fraction")
-    train.add_argument("--seed", type=int)
+    train.add_argument(
+        "--batch-size", type=_positive_int, help=f"images a step (default {TRAIN_DEFAULTS.batch_size})"
+    )
+    train.add_argument(
+        "--learning-rate", type=_positive_float,
+        help=f"peak of the one-cycle schedule (default {TRAIN_DEFAULTS.learning_rate:g})",
+    )
+    train.add_argument(
+        "--patience", type=_positive_int,
+        help=f"early-stopping patience in epochs (default {TRAIN_DEFAULTS.patience}; stretched as the epochs are)",
+    )
+    train.add_argument(
+        "--validation-split", type=_fraction, dest="validation_fraction", metavar="FRACTION",
+        help=f"share of the labelled images held out to validate on (default {TRAIN_DEFAULTS.validation_fraction:g})",
+    )
+    train.add_argument(
+        "--seed", type=int,
+        help=f"seed of the validation split, the shuffling and the weights (default {TRAIN_DEFAULTS.seed})",
+    )
     train.add_argument(
         "--height", type=_positive_int,
         help="model input height (also with --init: the projection is fitted to the rows); default: the start model's, 32",
@@ -51,7 +68,8 @@ def build_parser():
     )
     train.add_argument(
         "--self-training-rounds", type=_positive_int, metavar="N",
-        help="rounds on pseudo-labels after the labelled-only one (default 3; with --unlabeled)",
+        help="rounds on pseudo-labels after the labelled-only one "
+        f"(default {TRAIN_DEFAULTS.self_training_rounds}; with --unlabeled)",
     )
     train.add_argument(
         "--init", metavar="MODEL|none", type=init_value,
@@ -82,7 +100,10 @@ def build_parser():
     export = commands.add_parser(
         "export", help="write a verified SavedModel, TFLite models and a model card"
     )
-    export.add_argument("model", help="trained .keras model (a run's model.keras)")
+    export.add_argument("model", nargs="?", help="trained .keras model (a run's model.keras)")
+    export.add_argument(
+        "--model", dest="model_flag", metavar="MODEL", help="the same, named as the other commands name it"
+    )
     export.add_argument("--out", required=True, help="output folder, replaced atomically")
     export.add_argument(
         "--data",

@@ -9,6 +9,7 @@ import pytest
 import keras_captcha
 from keras_captcha import cli
 from keras_captcha.core.variants import VARIANTS
+from keras_captcha.training.options import TrainOptions
 
 from helpers import TINY_CHARSET, assert_user_error, run_cli, write_captchas
 
@@ -218,8 +219,8 @@ def test_bad_option_values_exit_2(capsys, argv, message):
 
 def test_export_writes_only_the_variants_named(exported, tmp_path, capsys):
     run_dir = exported[0].parent / "run"
-    code, printed, _ = run_cli(capsys, "export", run_dir / "model.keras", "--out", tmp_path / "out",
-                               "--variants", "float32", "float16")
+    code, printed, _ = run_cli(capsys, "export", "--model", run_dir / "model.keras", "--out", tmp_path / "out",
+                               "--variants", "float32", "float16")  # --model, as every command names it
     assert code == 0 and "not written" not in printed
     files = {p.name for p in (tmp_path / "out").iterdir()}
     assert {VARIANTS["float32"].file, VARIANTS["float16"].file} <= files
@@ -228,6 +229,26 @@ def test_export_writes_only_the_variants_named(exported, tmp_path, capsys):
         cli.main(["export", str(run_dir / "model.keras"), "--out", str(tmp_path / "x"), "--variants", "int4"])
     assert exit_info.value.code == 2 and "invalid choice: 'int4'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_export_is_given_one_model(tmp_path, capsys):
+    assert_user_error(capsys, ["export", "--out", tmp_path / "out"],
+                      "export: name the trained .keras model to export (MODEL or --model MODEL)")
+    assert_user_error(capsys, ["export", "a.keras", "--model", "b.keras", "--out", tmp_path / "out"],
+                      "export: two models given, a.keras and --model b.keras; name one")
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_help_gives_the_librarys_defaults(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    defaults = TrainOptions()
+    assert exit_info.value.code == 0
+    for option, value in [("--batch-size", defaults.batch_size), ("--learning-rate", f"{defaults.learning_rate:g}"),
+                          ("--patience", defaults.patience), ("--validation-split", defaults.validation_fraction),
+                          ("--seed", defaults.seed), ("--self-training-rounds", defaults.self_training_rounds)]:
+        assert f"(default {value}" in help_text.split(f" {option} ")[1].split(" --")[0], option
 
 
 def test_evaluate_and_predict_with_a_tflite_model(exported, capsys):
