@@ -20,7 +20,8 @@ STDIN = "-"
 
 def run_train(args):
     require_extra("train", "keras-captcha train")
-    from keras_captcha.training.download import default_data_dir  # the [train] extra: Keras
+    from keras_captcha.training.callbacks import MIN_IMAGES_TO_PICK_EPOCH  # the [train] extra: Keras
+    from keras_captcha.training.download import default_data_dir
     from keras_captcha.training.options import TrainOptions
     from keras_captcha.training.run import train
 
@@ -43,6 +44,9 @@ def run_train(args):
         f"on {summary['validation_images']} images; {summary['epochs']} epochs in "
         f"{summary['seconds']:.0f} s; model: {summary['model']}"
     )
+    if summary["validation_images"] < MIN_IMAGES_TO_PICK_EPOCH:
+        print(f"{summary['validation_images']} validation images say little of how well it reads: "
+              "evaluate it on more labelled captchas (keras-captcha evaluate --model MODEL --data DIR)")
     if summary["init"]:
         print(f"started from {summary['init']}")
     if "self_training" in summary:

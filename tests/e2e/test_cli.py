@@ -30,6 +30,7 @@ def test_cli_train_end_to_end(tiny_dataset, tmp_path, capsys):
     )
     assert code == 0
     assert "validation accuracy" in out and str(tmp_path / "run" / "model.keras") in out
+    assert "validation images say little of how well it reads: evaluate it on more labelled captchas" in out
 
 
 def test_cli_train_self_trains_on_an_unlabelled_folder(tiny_dataset, tmp_path, capsys):
