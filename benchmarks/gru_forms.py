@@ -1,9 +1,11 @@
 """The edge graph's GRU forms side by side: each TFLite variant built with each GRU form.
 
     python benchmarks/gru_forms.py [--model exported/base/model.keras] [--variants int8 float32] [--rounds 3]
+    python benchmarks/gru_forms.py --height 48 --width 96     # the default network at another input size
 
-Without `--model`, the default network with its initial weights (the speed
-and size do not depend on the weights; the agreement does). Calibrates and
+Without `--model`, the default network with its initial weights, at
+`--height` x `--width` (the speed and size do not depend on the weights;
+the agreement does). Calibrates and
 checks on `--images` captchas of the zoo's mixed style (generated, seeded),
 or with `--data DIR` on the first `--images` images of a folder.
 Per variant and form: the file's KB, its op count, the bare single-image
@@ -57,15 +59,19 @@ def main():
     parser.add_argument("--data", help="calibrate and check on this folder's images instead of the zoo's")
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--height", type=int, default=CaptchaConfig.height, help="without --model: the input height")
+    parser.add_argument("--width", type=int, default=CaptchaConfig.width, help="without --model: the input width")
     args = parser.parse_args()
-    recognizer = load_keras_model(args.model) if args.model else CaptchaRecognizer(CaptchaConfig(charset=DIGITS + LOWER))
+    recognizer = load_keras_model(args.model) if args.model else CaptchaRecognizer(
+        CaptchaConfig(charset=DIGITS + LOWER, height=args.height, width=args.width))
     sources = (list_images(args.data)[: args.images] if args.data
                else [captcha(MIXED, 7, index)[0] for index in range(args.images)])
     images = preprocess_batch(sources, recognizer.config)
     keras_predictor = KerasPredictor(recognizer)
     reference = [reading.text for reading in keras_predictor.decode(keras_predictor.probabilities(images))]
     card = ModelCard(recognizer.config, build_card(recognizer.config, len(images)), None)
-    result = {"model": args.model or "default network, initial weights", "images": args.data or "zoo mixed",
+    network = f"default network, initial weights, input {args.height}x{args.width}"
+    result = {"model": args.model or network, "images": args.data or "zoo mixed",
               "cpu": cpu(), "variants": {}}
     with tempfile.TemporaryDirectory() as folder:
         runs = {}
