@@ -3,9 +3,11 @@
 import argparse
 
 from keras_captcha import __version__
+from keras_captcha.core.config import CaptchaConfig
 from keras_captcha.core.variants import DEFAULT_VARIANT, VARIANTS
 from keras_captcha.serving.options import COLLECT_MAX_MB, MAX_BODY_BYTES, MAX_IMAGES, UNCERTAIN_BELOW
 from keras_captcha.training.distribute import STRATEGIES
+from keras_captcha.training.input_width import STEPS_PER_CHARACTER
 from keras_captcha.training.options import DEFAULT_EPOCHS, MIN_STEPS, TrainOptions
 
 DEFAULT_RUN = "runs/captcha"
@@ -53,13 +55,14 @@ def build_parser():
     )
     train.add_argument(
         "--height", type=_positive_int,
-        help="model input height (also with --init: the projection is fitted to the rows); default: the start model's, 32",
+        help="model input height (also with --init: the projection is fitted to the rows); "
+        f"default: the start model's, {CaptchaConfig.height}",
     )
     train.add_argument(
         "--width",
         type=_positive_int,
         help="model input width (also with --init: its weights fit any width); default: the start model's, "
-        "widened when the longest label would get under 3 output steps a character",
+        f"widened when the longest label would get under {STEPS_PER_CHARACTER} output steps a character",
     )
     train.add_argument(
         "--unlabeled", metavar="DIR",
