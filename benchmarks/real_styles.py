@@ -20,7 +20,8 @@ pool; 0: the pool alone, no `--data`) the default few-label command,
 `train --data LABELS --unlabeled POOL` (`--pool` unlabelled captchas of the same style, with `--answer` when
 given), its reading accuracy on the test split (a label with a character
 the model lacks is a miss) and, for a model with an answer rule, its answer
-accuracy. `--dev` measures on a development split instead, to choose a
+accuracy. Each self-training round in the JSON also gives `pseudo_labels_right`, the share of
+the pseudo-labels it trained on that are the pool image's true label. `--dev` measures on a development split instead, to choose a
 default by: a zoo style's own "dev" stream, or `--test` more of a real
 set's labels, set aside before its labels and pool are drawn (so the runs
 differ from the test split's runs); never the test split. The JSON is
@@ -30,6 +31,7 @@ JSON files).
 """
 
 import argparse
+import csv
 import json
 import os
 import pathlib
@@ -41,6 +43,7 @@ import zlib
 import numpy as np
 
 from keras_captcha.cli.parser import init_value
+from keras_captcha.core import run_files
 from keras_captcha.core.answers import answer
 from keras_captcha.core.assets import shipped_base
 from keras_captcha.runtime.datasets import list_samples, split_samples, write_samples
@@ -84,11 +87,12 @@ class ZooStyle:
             raise SystemExit(f"--labels {ALL} is for real sets; a zoo style has no end")
         pool_dir = folder / "pool"
         write_dataset(pool_dir, self.style, pool, seed=_seed(self.name, "pool", seed))
+        truths = {pathlib.Path(path).name: label for path, label in list_samples(pool_dir)}
         (pool_dir / "labels.csv").unlink()  # the pool is unlabelled
         if not labels:
-            return pool_dir, []
+            return pool_dir, [], truths
         labelled = list_samples(write_dataset(folder / "labelled", self.style, labels, seed=_seed(self.name, "labels", seed)))
-        return pool_dir, labelled
+        return pool_dir, labelled, truths
 
 
 class RealSet:
@@ -110,14 +114,17 @@ class RealSet:
         pool_dir = folder / "pool"
         pool_dir.mkdir(parents=True)
         if labels == ALL:
-            return pool_dir, self.rest
+            return pool_dir, self.rest, {}
         if labels:
             labelled, unlabelled = split_samples(self.rest, 1 - labels / len(self.rest), seed=seed)
         else:
             labelled, unlabelled = [], [self.rest[i] for i in np.random.default_rng(seed).permutation(len(self.rest))]
-        for index, (path, _) in enumerate(unlabelled[:pool]):
-            os.symlink(os.path.abspath(path), pool_dir / f"{index:06d}{pathlib.Path(path).suffix}")
-        return pool_dir, labelled
+        truths = {}
+        for index, (path, label) in enumerate(unlabelled[:pool]):
+            name = f"{index:06d}{pathlib.Path(path).suffix}"
+            os.symlink(os.path.abspath(path), pool_dir / name)
+            truths[name] = label
+        return pool_dir, labelled, truths
 
 
 def accuracy_of(predictor, test, rule=None):
@@ -145,7 +152,7 @@ def input_size(args):
 
 
 def few_label_run(style, seed, labels, args, folder):
-    pool_dir, labelled = style.training(seed, args.pool, labels, folder)
+    pool_dir, labelled, truths = style.training(seed, args.pool, labels, folder)
     manifest = folder / "labelled.csv" if labelled else None  # none: the pool alone
     if manifest:
         write_samples(manifest, labelled)
@@ -158,9 +165,23 @@ def few_label_run(style, seed, labels, args, folder):
     summary = train(manifest, folder / "run", options)
     seconds = time.perf_counter() - started
     predictor = KerasPredictor(load_keras_model(summary["model"]))
+    for round_summary in summary.get("self_training") or []:
+        round_summary["pseudo_labels_right"] = pseudo_labels_right(folder / "run", round_summary["round"], truths)
     return {**accuracy_of(predictor, style.test, predictor.config.answer), "seconds": round(seconds, 1),
             "labelled": len(labelled), "height": predictor.config.height, "width": predictor.config.width,
             "val_accuracy": summary["val_accuracy"], "self_training": summary.get("self_training")}
+
+
+def pseudo_labels_right(run_dir, index, truths):
+    """The share of round `index`'s pseudo-labels (`run_dir`'s self-training folders; the
+    last round's is the run's own) that are the pool image's true label; None without any."""
+    round_dir = run_dir / run_files.SELF_TRAINING_DIR / f"round{index}"
+    csv_path = (round_dir if round_dir.is_dir() else run_dir) / run_files.PSEUDO_LABELS_CSV
+    rows = list(csv.reader(csv_path.open(newline="", encoding="utf-8")))[1:] if csv_path.exists() else []
+    pseudo = [(path, label) for path, label in rows if pathlib.Path(path).name in truths]
+    if not pseudo:
+        return None
+    return round(sum(truths[pathlib.Path(path).name] == label for path, label in pseudo) / len(pseudo), 4)
 
 
 def main():
