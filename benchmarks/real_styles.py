@@ -27,7 +27,7 @@ set's labels, set aside before its labels and pool are drawn (so the runs
 differ from the test split's runs); never the test split. The JSON is
 written after every run; the table (medians over the seeds) is printed at
 the end (`--from-json` prints it, and `--plot` draws it, from earlier runs'
-JSON files).
+JSON files, a later file's runs of a style, reader and label count replacing an earlier one's).
 """
 
 import argparse
@@ -205,10 +205,12 @@ def main():
     parser.add_argument("--ddddocr", action="store_true", help="also read the test splits with ddddocr 1.6.1")
     parser.add_argument("--out", default="benchmarks/results/real_styles.json")
     parser.add_argument("--plot", help="write the figure (matplotlib) to this PNG")
-    parser.add_argument("--from-json", nargs="+", metavar="JSON", help="only print the table (and --plot) of these runs")
+    parser.add_argument("--from-json", nargs="+", metavar="JSON",
+                        help="only print the table (and --plot) of these runs; a later file's runs of a style, "
+                        "reader and label count replace an earlier file's")
     args = parser.parse_args()
     if args.from_json:
-        results = [result for path in args.from_json for result in json.loads(pathlib.Path(path).read_text())]
+        results = newest_runs([json.loads(pathlib.Path(path).read_text()) for path in args.from_json])
         print(table(results))
         if args.plot:
             plot(results, args.plot)
@@ -246,6 +248,17 @@ def main():
     print(table(results))
     if args.plot:
         plot(results, args.plot)
+
+
+def newest_runs(files):
+    """The runs of the `files` (lists of results, oldest first); where two files hold runs of the
+    same style, reader and label count, only the later file's."""
+    newest = {}
+    for index, results in enumerate(files):
+        for key in _groups(results):
+            newest[key] = index
+    return [r for index, results in enumerate(files) for r in results
+            if newest[(r["style"], r["reader"], r["labels"])] == index]
 
 
 def _groups(results):
@@ -305,8 +318,9 @@ def plot(results, path):
         axis.set_xlabel("labels")
         axis.set_ylim(0, 1.02)
     axes[0][0].set_ylabel("accuracy on unseen test images")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
+    handles = {label: handle for axis in axes[0] for handle, label in zip(*axis.get_legend_handles_labels())}
+    figure.legend(handles.values(), handles.keys(), fontsize=7, loc="lower center", ncol=len(handles))
+    figure.tight_layout(rect=(0, 0.08, 1, 1))  # the legend below the panels covers none of them
     figure.savefig(path, dpi=110)
 
 
