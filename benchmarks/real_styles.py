@@ -177,11 +177,14 @@ def pseudo_labels_right(run_dir, index, truths):
     last round's is the run's own) that are the pool image's true label; None without any."""
     round_dir = run_dir / run_files.SELF_TRAINING_DIR / f"round{index}"
     csv_path = (round_dir if round_dir.is_dir() else run_dir) / run_files.PSEUDO_LABELS_CSV
-    rows = list(csv.reader(csv_path.open(newline="", encoding="utf-8")))[1:] if csv_path.exists() else []
-    pseudo = [(path, label) for path, label in rows if pathlib.Path(path).name in truths]
+    # Read as `write_samples` wrote it (a header, then the pool's paths): `list_samples` would
+    # resolve a real set's pool links to the set's own file names, which `truths` does not know.
+    rows = list(csv.reader(csv_path.read_text(encoding="utf-8").splitlines()))[1:] if csv_path.exists() else []
+    pseudo = [(pathlib.Path(path).name, label) for path, label in rows]
+    pseudo = [(name, label) for name, label in pseudo if name in truths]
     if not pseudo:
         return None
-    return round(sum(truths[pathlib.Path(path).name] == label for path, label in pseudo) / len(pseudo), 4)
+    return round(sum(truths[name] == label for name, label in pseudo) / len(pseudo), 4)
 
 
 def main():
@@ -253,21 +256,20 @@ def main():
 def newest_runs(files):
     """The runs of the `files` (lists of results, oldest first); where two files hold runs of the
     same style, reader and label count, only the later file's."""
-    newest = {}
-    for index, results in enumerate(files):
-        for key in _groups(results):
-            newest[key] = index
-    return [r for index, results in enumerate(files) for r in results
-            if newest[(r["style"], r["reader"], r["labels"])] == index]
+    newest = {_group_key(r): index for index, results in enumerate(files) for r in results}
+    return [r for index, results in enumerate(files) for r in results if newest[_group_key(r)] == index]
+
+
+def _group_key(result):
+    """What the table and the figure group runs by: style, reader and label count."""
+    return result["style"], result["reader"], result["labels"]
 
 
 def _groups(results):
-    keys = []
+    groups = {}
     for result in results:
-        key = (result["style"], result["reader"], result["labels"])
-        if key not in keys:
-            keys.append(key)
-    return {key: [r for r in results if (r["style"], r["reader"], r["labels"]) == key] for key in keys}
+        groups.setdefault(_group_key(result), []).append(result)
+    return groups
 
 
 def table(results):
